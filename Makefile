@@ -1,0 +1,29 @@
+# Two commands: `make audit` runs the whole audit on the sample estate, `make test` runs the tests.
+# Each creates .venv and installs the pinned dependencies when they are missing or changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: audit test lint validate-map clean
+
+audit: $(STAMP)
+	$(BIN)/privacy-audit run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipelines tests && $(BIN)/ruff format --check pipelines tests
+
+validate-map: $(STAMP)
+	$(BIN)/privacy-audit validate-map
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf exports warehouse reports/*/ .pytest_cache

@@ -1,0 +1,141 @@
+"""privacy-audit: generate sample exports, validate the data map, run the audit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.audit import AuditSummary, generate_sample, run_audit
+from pipelines.datamap import DataMapError, load_data_map
+from pipelines.ingest.load import ReconciliationError
+from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.command(args)
+    except DataMapError as error:
+        err.print(f"privacy-audit: {error}", markup=False)
+        return 2
+    except (ReconciliationError, OSError, ValueError) as error:
+        err.print(f"privacy-audit: cannot complete: {error}", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        err.print("privacy-audit: interrupted")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="privacy-audit", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    generate = commands.add_parser("generate", help="write the sample estate's exports")
+    generate.add_argument("--contacts", type=_positive, default=SAMPLE_CONTACTS)
+    generate.add_argument("--seed", type=int, default=SAMPLE_SEED)
+    generate.add_argument("--as-of", type=_date, help="last day of history (default: today)")
+    generate.add_argument("--out", type=Path, help="folder to write (default: exports/)")
+    generate.set_defaults(command=_generate)
+
+    validate = commands.add_parser("validate-map", help="check data_map/ and list every problem")
+    validate.add_argument("--data-map", type=Path)
+    validate.set_defaults(command=_validate_map)
+
+    run = commands.add_parser("run", help="audit the exports (generates the sample if none)")
+    run.add_argument("--exports", type=Path)
+    run.add_argument("--data-map", type=Path)
+    run.add_argument("--db", type=Path)
+    run.add_argument("--as-of", type=_date, help="audit date YYYY-MM-DD (default: today)")
+    run.add_argument("--reports", type=Path)
+    run.set_defaults(command=_run)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive whole number")
+    return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-01") from None
+
+
+def _generate(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(exports_dir=args.out, as_of=args.as_of)
+    counts = generate_sample(settings, args.contacts, args.seed)
+    table = Table("dataset", "rows", title=f"sample estate in {settings.exports_dir}")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
+    return 0
+
+
+def _validate_map(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(data_map_dir=args.data_map)
+    data_map = load_data_map(settings.data_map_dir)
+    columns = sum(len(spec.columns) for spec in data_map.datasets.values())
+    out.print(
+        f"{settings.data_map_dir}: valid ({len(data_map.datasets)} datasets, {columns} "
+        f"columns, {len(data_map.policy.clauses)} policy clauses, "
+        f"{len(data_map.retention.rules)} retention rules)"
+    )
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(
+        exports_dir=args.exports,
+        data_map_dir=args.data_map,
+        db_path=args.db,
+        as_of=args.as_of,
+        reports_dir=args.reports,
+    )
+    summary = run_audit(settings)
+    _print_summary(summary, settings)
+    return 0
+
+
+def _print_summary(summary: AuditSummary, settings: Settings) -> None:
+    if summary.generated_sample:
+        out.print(f"no exports found: generated the sample estate in {settings.exports_dir}")
+    table = Table(
+        "dataset",
+        "files",
+        "rows read",
+        "loaded",
+        "rejected",
+        "staged",
+        title=f"audit as of {summary.as_of} - {settings.db_path}",
+    )
+    for load in summary.loads:
+        table.add_row(
+            load.dataset,
+            str(len(load.files)),
+            f"{sum(f.rows_read for f in load.files):,}",
+            f"{sum(f.rows_loaded for f in load.files):,}",
+            f"{sum(f.rows_rejected for f in load.files):,}",
+            f"{summary.staged.get(load.dataset, 0):,}",
+        )
+    out.print(table)
+    for load in summary.loads:
+        for skipped in load.skipped:
+            out.print(f"[yellow]audit gap:[/] {skipped.message}")
+    timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.seconds.items())
+    out.print(f"subjects: {summary.subjects:,} people across all sources ({timings})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Pydantic models of the data map: policy, systems, recipients, retention and dataset specs."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ColumnType = Literal[
+    "text", "integer", "decimal", "boolean", "timestamp", "date", "email", "phone", "json"
+]
+LawfulBasis = Literal[
+    "consent",
+    "contract",
+    "legal_obligation",
+    "vital_interests",
+    "public_task",
+    "legitimate_interests",
+]
+RetentionAction = Literal["delete", "anonymise", "reduce_to_suppression_entry"]
+
+CANONICAL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Strict):
+    id: str
+    heading: str
+    text: str
+
+
+class Policy(_Strict):
+    document: str
+    controller: str
+    issued: str
+    source: str | None = None
+    clauses: list[Clause]
+
+
+class Purpose(_Strict):
+    name: str
+    data_use: str
+    lawful_basis: LawfulBasis
+    legitimate_interest: str | None = None
+    data_subjects: list[str]
+    recipients: list[str] = []
+
+
+class System(_Strict):
+    id: str
+    name: str
+    vendor: str
+    business_function: str
+    owner: str
+    processor: str | None = None
+    location: str
+    security_measures: str
+    purposes: list[Purpose]
+
+
+class Recipient(_Strict):
+    id: str
+    name: str
+    category: str
+    country: str
+    safeguard: str
+    contract: str | None = None
+    approved: bool = True
+
+
+class RetentionPeriod(_Strict):
+    days: int = 0
+    months: int = 0
+    years: int = 0
+
+
+class Retention(_Strict):
+    id: str
+    data: str
+    dataset: str
+    applies_to: str | None = None
+    keep_for: RetentionPeriod
+    starts: str = Field(description="column, dataset.column or end_of_financial_year(column)")
+    action: RetentionAction
+    exempt_when: str | None = Field(default=None, description="boolean column that exempts a row")
+    clauses: list[str] = []
+
+
+class RetentionSchedule(_Strict):
+    financial_year_end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD")
+    timezone: str
+    rules: list[Retention]
+
+
+class FileSpec(_Strict):
+    pattern: str = "*"
+    format: Literal["csv", "json", "parquet", "xlsx"]
+    encoding: str = "utf-8"
+    encoding_errors: Literal["strict", "replace"] = "strict"
+    header: bool = True
+    delimiter: str = ","
+    quote: str = '"'
+    column_names: list[str] | None = None
+    pad_missing_columns: bool = False
+    sheet: str | None = None
+
+
+class ColumnSpec(_Strict):
+    name: str
+    source: str | None = None
+    from_file_name: str | None = None
+    extract: str | None = None
+    type: ColumnType = "text"
+    category: str
+    identifies: bool | None = None
+    required: bool = False
+    formats: list[str] = []
+    timezone: str | None = None
+    strip_prefix: str | None = None
+    true_values: list[str] = ["true", "yes", "y", "1"]
+    false_values: list[str] = ["false", "no", "n", "0"]
+    description: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        if not CANONICAL_NAME.match(value):
+            raise ValueError(f"{value!r} is not a snake_case canonical name")
+        return value
+
+    @property
+    def is_identifier(self) -> bool:
+        if self.identifies is not None:
+            return self.identifies
+        return self.type in ("email", "phone")
+
+
+class DatasetSpec(_Strict):
+    name: str
+    system: str
+    description: str
+    data_subjects: list[str]
+    files: FileSpec
+    timezone: str = "Europe/London"
+    phone_region: str = "GB"
+    key: list[str] = Field(default=[], description="canonical columns; empty means row number")
+    columns: list[ColumnSpec]
+
+    def column(self, name: str) -> ColumnSpec | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def source_columns(self) -> list[str]:
+        return [c.source for c in self.columns if c.source]
+
+
+class DataMap(_Strict):
+    policy: Policy
+    systems: list[System]
+    recipients: list[Recipient]
+    retention: RetentionSchedule
+    datasets: dict[str, DatasetSpec]
+    digest: str
+
+    def system(self, system_id: str) -> System | None:
+        return next((s for s in self.systems if s.id == system_id), None)

@@ -1,0 +1,272 @@
+"""Checks across data map files: references, taxonomy names, regexes, time zones."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipelines.datamap.models import DataMap, DatasetSpec
+from pipelines.datamap.problems import Problem
+from pipelines.datamap.taxonomy import unknown
+
+STARTS = re.compile(r"^(?:end_of_financial_year\((?P<fy>[\w.]+)\)|(?P<col>[\w.]+))$")
+
+
+def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += _check_policy_and_parties(data_map, directory)
+    for spec in data_map.datasets.values():
+        problems += _check_dataset(spec, data_map, directory / "datasets" / f"{spec.name}.yaml")
+    problems += _check_retention(data_map, directory / "retention.yaml")
+    return problems
+
+
+def parse_starts(expression: str) -> tuple[bool, str] | None:
+    """`end_of_financial_year(col)` -> (True, col); `col` -> (False, col); else None."""
+    match = STARTS.match(expression.strip())
+    if not match:
+        return None
+    return (True, match["fy"]) if match["fy"] else (False, match["col"])
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    return [value for value, count in Counter(values).items() if count > 1]
+
+
+def _check_policy_and_parties(data_map: DataMap, directory: Path) -> list[Problem]:
+    problems = []
+    for kind, file, ids in (
+        ("policy.clauses", "policy.yaml", [c.id for c in data_map.policy.clauses]),
+        ("systems", "systems.yaml", [s.id for s in data_map.systems]),
+        ("recipients", "recipients.yaml", [r.id for r in data_map.recipients]),
+    ):
+        problems += [
+            Problem(
+                str(directory / file),
+                f"{kind}.{dup}",
+                "id used twice",
+                "give each entry its own id",
+            )
+            for dup in _duplicates(ids)
+        ]
+    recipients = {r.id for r in data_map.recipients}
+    path = str(directory / "systems.yaml")
+    for system in data_map.systems:
+        for i, purpose in enumerate(system.purposes):
+            key = f"systems.{system.id}.purposes[{i}]"
+            if fix := unknown("data use", purpose.data_use):
+                problems.append(
+                    Problem(
+                        path,
+                        f"{key}.data_use",
+                        f"'{purpose.data_use}' is not a fideslang data use",
+                        fix,
+                    )
+                )
+            problems += [
+                Problem(path, f"{key}.data_subjects", f"'{s}' is not a fideslang data subject", fix)
+                for s in purpose.data_subjects
+                if (fix := unknown("data subject", s))
+            ]
+            problems += [
+                Problem(
+                    path,
+                    f"{key}.recipients",
+                    f"unknown recipient '{r}'",
+                    "add it to recipients.yaml or correct the id",
+                )
+                for r in purpose.recipients
+                if r not in recipients
+            ]
+    return problems
+
+
+def _check_dataset(spec: DatasetSpec, data_map: DataMap, path: Path) -> list[Problem]:
+    file = str(path)
+    problems = []
+    if data_map.system(spec.system) is None:
+        problems.append(
+            Problem(
+                file,
+                "dataset.system",
+                f"unknown system '{spec.system}'",
+                "add it to systems.yaml or correct the id",
+            )
+        )
+    problems += [
+        Problem(file, "dataset.data_subjects", f"'{s}' is not a fideslang data subject", fix)
+        for s in spec.data_subjects
+        if (fix := unknown("data subject", s))
+    ]
+    problems += [
+        Problem(
+            file,
+            f"dataset.columns.{d}",
+            "canonical name used twice",
+            "give each column its own name",
+        )
+        for d in _duplicates([c.name for c in spec.columns])
+    ]
+    problems += [
+        Problem(
+            file,
+            "dataset.key",
+            f"key column '{k}' is not declared",
+            "declare it under columns or correct the key",
+        )
+        for k in spec.key
+        if spec.column(k) is None
+    ]
+    problems += _check_timezone(file, "dataset.timezone", spec.timezone)
+    for column in spec.columns:
+        problems += _check_column(spec, column, file)
+    return problems
+
+
+def _check_column(spec, column, file: str) -> list[Problem]:
+    key = f"dataset.columns.{column.name}"
+    problems = []
+    if fix := unknown("data category", column.category):
+        problems.append(
+            Problem(
+                file,
+                f"{key}.category",
+                f"'{column.category}' is not a fideslang data category",
+                fix,
+            )
+        )
+    if (column.source is None) == (column.from_file_name is None):
+        problems.append(
+            Problem(
+                file,
+                key,
+                "needs exactly one of source or from_file_name",
+                "name the exported header in source",
+            )
+        )
+    names = spec.files.column_names
+    if column.source and names is not None and column.source not in names:
+        problems.append(
+            Problem(
+                file,
+                f"{key}.source",
+                f"'{column.source}' is not in files.column_names",
+                "use one of the names listed under files.column_names",
+            )
+        )
+    for field in ("from_file_name", "extract"):
+        pattern = getattr(column, field)
+        if pattern is not None:
+            problems += _check_regex(file, f"{key}.{field}", pattern)
+    if column.type in ("timestamp", "date") and not column.formats:
+        problems.append(
+            Problem(
+                file,
+                f"{key}.formats",
+                "a timestamp column needs formats",
+                "list strptime formats, e.g. ['%Y-%m-%d %H:%M']",
+            )
+        )
+    if column.timezone:
+        problems += _check_timezone(file, f"{key}.timezone", column.timezone)
+    return problems
+
+
+def _check_regex(file: str, key: str, pattern: str) -> list[Problem]:
+    try:
+        compiled = re.compile(pattern)
+    except re.error as error:
+        return [Problem(file, key, f"invalid regular expression: {error}", "correct the pattern")]
+    if compiled.groups != 1:
+        return [
+            Problem(
+                file,
+                key,
+                "the pattern must have exactly one capture group",
+                "wrap the part to keep in ( )",
+            )
+        ]
+    return []
+
+
+def _check_timezone(file: str, key: str, name: str) -> list[Problem]:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [
+            Problem(
+                file, key, f"unknown time zone '{name}'", "use an IANA name like 'Europe/London'"
+            )
+        ]
+    return []
+
+
+def _check_retention(data_map: DataMap, path: Path) -> list[Problem]:
+    file = str(path)
+    clauses = {c.id for c in data_map.policy.clauses}
+    problems = _check_timezone(file, "retention.timezone", data_map.retention.timezone)
+    for rule in data_map.retention.rules:
+        key = f"retention.rules.{rule.id}"
+        spec = data_map.datasets.get(rule.dataset)
+        if spec is None:
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.dataset",
+                    f"unknown dataset '{rule.dataset}'",
+                    "name a file in data_map/datasets/",
+                )
+            )
+            continue
+        parsed = parse_starts(rule.starts)
+        if parsed is None:
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.starts",
+                    f"cannot read '{rule.starts}'",
+                    "write a column or end_of_financial_year(column)",
+                )
+            )
+        else:
+            problems += _check_reference(data_map, spec, parsed[1], file, f"{key}.starts")
+        if rule.exempt_when:
+            problems += _check_reference(
+                data_map, spec, rule.exempt_when, file, f"{key}.exempt_when"
+            )
+        problems += [
+            Problem(
+                file,
+                f"{key}.clauses",
+                f"unknown policy clause '{c}'",
+                "use a clause id from policy.yaml",
+            )
+            for c in rule.clauses
+            if c not in clauses
+        ]
+    return problems
+
+
+def _check_reference(
+    data_map: DataMap, spec: DatasetSpec, ref: str, file: str, key: str
+) -> list[Problem]:
+    dataset_name, _, column = ref.rpartition(".")
+    target = data_map.datasets.get(dataset_name) if dataset_name else spec
+    if target is None:
+        return [
+            Problem(
+                file, key, f"unknown dataset '{dataset_name}'", "name a file in data_map/datasets/"
+            )
+        ]
+    if target.column(column) is None:
+        return [
+            Problem(
+                file,
+                key,
+                f"column '{column}' is not declared in dataset '{target.name}'",
+                f"declare it in datasets/{target.name}.yaml or correct the name",
+            )
+        ]
+    return []

@@ -1,0 +1,268 @@
+"""Load a dataset's export files into raw.<dataset>, quarantine what cannot be read, reconcile.
+
+Loading is incremental by file: a file already loaded with the same content and the same dataset
+spec is left alone; a changed or vanished file has its rows removed (and is reloaded if present).
+Every load records `rows read = rows loaded + rows rejected` in raw._loads, and checks it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.conversions import rejection
+from pipelines.datamap.models import DatasetSpec
+from pipelines.ingest.readers import ReadResult, Reject, read_file
+from pipelines.warehouse import ident, table_columns, table_exists
+
+INCOMING = "_incoming"
+LOADS_DDL = """
+create table if not exists raw._loads (
+    dataset varchar, source_file varchar, size_bytes bigint, sha256 varchar, spec_digest varchar,
+    status varchar, message varchar, rows_read bigint, rows_loaded bigint, rows_rejected bigint,
+    loaded_at timestamptz
+)
+"""
+
+
+class ReconciliationError(RuntimeError):
+    """Rows read differ from rows loaded plus rows rejected: the load cannot be trusted."""
+
+
+@dataclass
+class FileLoad:
+    dataset: str
+    source_file: str
+    size_bytes: int
+    sha256: str
+    status: str = "loaded"
+    message: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+
+
+@dataclass
+class DatasetLoad:
+    dataset: str
+    files: list[FileLoad] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[FileLoad]:
+        return [f for f in self.files if f.status == "skipped"]
+
+
+def find_files(exports_dir: Path, spec: DatasetSpec) -> list[Path]:
+    """The dataset's files: exports/<dataset>/ matched by its pattern, hidden files ignored."""
+    folder = exports_dir / spec.name
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob(spec.files.pattern)
+        if p.is_file() and not p.name.startswith((".", "~$"))
+    )
+
+
+def sha256_of(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def spec_digest(spec: DatasetSpec) -> str:
+    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+
+
+def load_dataset(
+    conn: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    exports_dir: Path,
+    on_file: Callable[[FileLoad], None] | None = None,
+) -> DatasetLoad:
+    """Bring raw.<dataset> in line with the files now in exports/<dataset>/."""
+    conn.execute(LOADS_DDL)
+    digest = spec_digest(spec)
+    _forget_other_specs(conn, spec.name, digest)
+    paths = find_files(exports_dir, spec)
+    current = {p.relative_to(exports_dir).as_posix(): p for p in paths}
+    hashes = {name: sha256_of(path) for name, path in current.items()}
+    known = dict(
+        conn.execute(
+            "select source_file, sha256 from raw._loads where dataset = ?", [spec.name]
+        ).fetchall()
+    )
+    for name, sha in known.items():
+        if hashes.get(name) != sha:
+            _forget_file(conn, spec.name, name)
+    result = DatasetLoad(spec.name)
+    for name, path in current.items():
+        if known.get(name) == hashes[name]:
+            result.files.append(_previous(conn, spec.name, name))
+        else:
+            result.files.append(_load_file(conn, spec, path, name, hashes[name], digest))
+        if on_file:
+            on_file(result.files[-1])
+    return result
+
+
+def _previous(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileLoad:
+    row = conn.execute(
+        "select size_bytes, sha256, status, message, rows_read, rows_loaded, rows_rejected "
+        "from raw._loads where dataset = ? and source_file = ?",
+        [dataset, name],
+    ).fetchall()[0]
+    size, sha, status, message, read, loaded, rejected = row
+    return FileLoad(
+        dataset,
+        name,
+        size,
+        sha,
+        "unchanged" if status == "loaded" else status,
+        message,
+        read,
+        loaded,
+        rejected,
+    )
+
+
+def _forget_other_specs(conn: duckdb.DuckDBPyConnection, dataset: str, digest: str) -> None:
+    """A changed dataset spec means every file must be read again: start the dataset afresh."""
+    stale = conn.execute(
+        "select count(*) from raw._loads where dataset = ? and spec_digest <> ?", [dataset, digest]
+    ).fetchall()[0][0]
+    if stale:
+        conn.execute(f"drop table if exists raw.{ident(dataset)}")
+        conn.execute(f"drop table if exists raw.{ident(dataset + '__rejects')}")
+        conn.execute("delete from raw._loads where dataset = ?", [dataset])
+
+
+def _forget_file(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> None:
+    for table in (dataset, dataset + "__rejects"):
+        if table_exists(conn, "raw", table):
+            conn.execute(f"delete from raw.{ident(table)} where _source_file = ?", [name])
+    conn.execute("delete from raw._loads where dataset = ? and source_file = ?", [dataset, name])
+
+
+def _load_file(
+    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, path: Path, name: str, sha: str, digest: str
+) -> FileLoad:
+    load = FileLoad(spec.name, name, path.stat().st_size, sha)
+    conn.execute("begin transaction")
+    try:
+        read = read_file(conn, path, spec.files, INCOMING)
+        missing = [
+            c.source
+            for c in spec.columns
+            if c.required and c.source and c.source not in read.columns
+        ]
+        if missing:
+            load.status = "skipped"
+            load.message = (
+                f"{name}: required column(s) {', '.join(map(repr, missing))} missing; "
+                f"file not loaded (found: {', '.join(read.columns) or 'no columns'})"
+            )
+        else:
+            _store(conn, spec, name, read, load)
+        _record(conn, load, digest)
+        conn.execute(f"drop table if exists {INCOMING}")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return load
+
+
+def _store(
+    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, name: str, read: ReadResult, load: FileLoad
+) -> None:
+    available = set(read.columns)
+    reasons = [r for c in spec.columns if (r := rejection(c, spec, available))]
+    reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "null"
+    conn.execute(f"alter table {INCOMING} add column _reason varchar")
+    conn.execute(f"update {INCOMING} set _reason = {reason}")
+    _ensure_tables(conn, spec.name, read.columns)
+    raw, rejects = ident(spec.name), ident(spec.name + "__rejects")
+    fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in read.columns)
+    row_text = f"to_json(struct_pack({fields}))" if fields else "'{}'"
+    conn.execute(
+        f"insert into raw.{rejects} select $name, _row_number, {row_text}, _reason, now() "
+        f"from {INCOMING} where _reason is not null",
+        {"name": name},
+    )
+    _store_rejects(conn, rejects, name, read.rejects)
+    conn.execute(
+        f"insert into raw.{raw} by name select * exclude (_reason), $name as _source_file, "
+        f"now() as _loaded_at from {INCOMING} where _reason is null",
+        {"name": name},
+    )
+    _reconcile(conn, spec.name, name, read, load)
+
+
+def _store_rejects(
+    conn: duckdb.DuckDBPyConnection, rejects: str, name: str, bad: list[Reject]
+) -> None:
+    if bad:
+        conn.executemany(
+            f"insert into raw.{rejects} values (?, ?, ?, ?, now())",
+            [(name, r.row_number, r.raw_line, r.reason) for r in bad],
+        )
+
+
+def _ensure_tables(conn: duckdb.DuckDBPyConnection, dataset: str, columns: list[str]) -> None:
+    raw = ident(dataset)
+    conn.execute(
+        f"create table if not exists raw.{ident(dataset + '__rejects')} (_source_file varchar, "
+        "_row_number bigint, _raw_line varchar, _reason varchar, _loaded_at timestamptz)"
+    )
+    conn.execute(
+        f"create table if not exists raw.{raw} (_source_file varchar, "
+        "_row_number bigint, _loaded_at timestamptz)"
+    )
+    present = set(table_columns(conn, "raw", dataset))
+    for column in columns:
+        if column not in present:
+            conn.execute(f"alter table raw.{raw} add column {ident(column)} varchar")
+
+
+def _reconcile(
+    conn: duckdb.DuckDBPyConnection, dataset: str, name: str, read: ReadResult, load: FileLoad
+) -> None:
+    load.rows_read = conn.execute(f"select count(*) from {INCOMING}").fetchall()[0][0] + len(
+        read.rejects
+    )
+    load.rows_loaded = conn.execute(
+        f"select count(*) from raw.{ident(dataset)} where _source_file = ?", [name]
+    ).fetchall()[0][0]
+    load.rows_rejected = conn.execute(
+        f"select count(*) from raw.{ident(dataset + '__rejects')} where _source_file = ?", [name]
+    ).fetchall()[0][0]
+    if load.rows_read != load.rows_loaded + load.rows_rejected:
+        raise ReconciliationError(
+            f"{name}: read {load.rows_read} rows but loaded {load.rows_loaded} and rejected "
+            f"{load.rows_rejected}"
+        )
+
+
+def _record(conn: duckdb.DuckDBPyConnection, load: FileLoad, digest: str) -> None:
+    conn.execute(
+        "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [
+            load.dataset,
+            load.source_file,
+            load.size_bytes,
+            load.sha256,
+            digest,
+            load.status,
+            load.message,
+            load.rows_read,
+            load.rows_loaded,
+            load.rows_rejected,
+        ],
+    )

@@ -1,0 +1,246 @@
+"""Read one export file into a temporary all-text table, whatever its format.
+
+The table holds the file's own columns (as exported, all VARCHAR) and `_row_number`, the 1-based
+data row number (header excluded). Records that cannot be parsed are returned as `Reject`s.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.datamap.models import FileSpec
+from pipelines.warehouse import ident
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Reject:
+    row_number: int
+    raw_line: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    columns: list[str]
+    rejects: list[Reject]
+
+
+def read_file(
+    conn: duckdb.DuckDBPyConnection, path: Path, files: FileSpec, table: str
+) -> ReadResult:
+    """Create temp table `table` from the file at `path` read as `files` declares."""
+    conn.execute(f"drop table if exists {table}")
+    if files.format == "csv":
+        return _read_csv(conn, path, files, table)
+    if files.format == "json":
+        return _read_json_lines(conn, path, files, table)
+    if files.format == "parquet":
+        return _read_parquet(conn, path, table)
+    return _read_xlsx(conn, path, files, table)
+
+
+def _utf8_copy(path: Path, files: FileSpec, workdir: Path) -> Path:
+    """The file itself when DuckDB can read it as is, else a UTF-8 copy (BOM dropped)."""
+    if files.encoding.lower().replace("_", "-") in ("utf-8", "utf8") and (
+        files.encoding_errors == "strict"
+    ):
+        return path
+    target = workdir / (path.name + ".utf8")
+    decoder = codecs.getincrementaldecoder(files.encoding)(errors=files.encoding_errors)
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+        first = True
+        while chunk := source.read(CHUNK):
+            text = decoder.decode(chunk)
+            if first:
+                text, first = text.removeprefix("\ufeff"), False
+            out.write(text)
+        out.write(decoder.decode(b"", final=True))
+    return target
+
+
+def _header(path: Path, files: FileSpec) -> list[str]:
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        text = handle.read(CHUNK)
+    row = next(csv.reader(io.StringIO(text), delimiter=files.delimiter, quotechar=files.quote), [])
+    return _unique([name.strip() for name in row])
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    result = []
+    for name in names:
+        name = name or "column"
+        seen[name] = seen.get(name, 0) + 1
+        result.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return result
+
+
+def _read_csv(
+    conn: duckdb.DuckDBPyConnection, path: Path, files: FileSpec, table: str
+) -> ReadResult:
+    workdir = Path(tempfile.mkdtemp(prefix="privacy-audit-"))
+    try:
+        source = _utf8_copy(path, files, workdir)
+        names = _header(source, files) if files.header else list(files.column_names or [])
+        if not names or source.stat().st_size == 0:
+            conn.execute(f"create temp table {table} (_row_number bigint)")
+            return ReadResult([], [])
+        return _scan_csv(conn, source, files, names, table)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _scan_csv(
+    conn: duckdb.DuckDBPyConnection, source: Path, files: FileSpec, names: list[str], table: str
+) -> ReadResult:
+    conn.execute("drop table if exists reject_errors; drop table if exists reject_scans")
+    conn.execute(
+        f"create temp table {table} as select * from read_csv($path, columns = $columns, "
+        "auto_detect = false, header = false, skip = $skip, delim = $delim, quote = $quote, "
+        "escape = $quote, null_padding = $pad, store_rejects = true, max_line_size = 16777216, "
+        "parallel = false)",
+        {
+            "path": str(source),
+            "columns": {n: "VARCHAR" for n in names},
+            "skip": 1 if files.header else 0,
+            "delim": files.delimiter,
+            "quote": files.quote,
+            "pad": files.pad_missing_columns,
+        },
+    )
+    rows = conn.execute(
+        "select line, any_value(csv_line), string_agg(distinct error_type || ': ' || "
+        "error_message, '; ') from reject_errors group by line order by line"
+    ).fetchall()
+    offset = 1 if files.header else 0
+    rejects = [Reject(line - offset, text or "", reason) for line, text, reason in rows]
+    _number_rows(conn, table, [r.row_number for r in rejects])
+    return ReadResult(names, rejects)
+
+
+def _number_rows(conn: duckdb.DuckDBPyConnection, table: str, taken: list[int]) -> None:
+    """Give good rows, in file order, the data row numbers the rejected rows did not take."""
+    conn.execute(f"alter table {table} add column _row_number bigint")
+    if not taken:
+        conn.execute(
+            f"update {table} set _row_number = rowid - (select min(rowid) from {table}) + 1"
+        )
+        return
+    conn.execute(
+        f"""
+        with numbers as (
+            select n as row_number, row_number() over (order by n) - 1 as position
+            from range(1, (select count(*) from {table}) + $taken + 1) as r(n)
+            where n not in (select unnest($numbers))
+        )
+        update {table} set _row_number = numbers.row_number
+        from numbers where numbers.position = {table}.rowid - (select min(rowid) from {table})
+        """,
+        {"taken": len(taken), "numbers": taken},
+    )
+
+
+def _read_json_lines(
+    conn: duckdb.DuckDBPyConnection, path: Path, files: FileSpec, table: str
+) -> ReadResult:
+    workdir = Path(tempfile.mkdtemp(prefix="privacy-audit-"))
+    try:
+        source = _utf8_copy(path, files, workdir)
+        conn.execute(
+            "create temp table _json_lines as select * from read_csv($path, "
+            "columns = {'line': 'VARCHAR'}, auto_detect = false, header = false, "
+            "delim = '\x1f', quote = '', escape = '', parallel = false)",
+            {"path": str(source)},
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    conn.execute("alter table _json_lines add column _row_number bigint")
+    conn.execute(
+        "update _json_lines set _row_number = rowid - (select min(rowid) from _json_lines) + 1"
+    )
+    conn.execute("delete from _json_lines where line is null or trim(line) = ''")
+    bad = conn.execute(
+        "select _row_number, line from _json_lines "
+        "where not coalesce(json_valid(line), false) or json_type(line) <> 'OBJECT' "
+        "order by _row_number"
+    ).fetchall()
+    rejects = [Reject(n, line, "not a JSON object") for n, line in bad]
+    conn.execute(
+        "delete from _json_lines where not coalesce(json_valid(line), false) "
+        "or json_type(line) <> 'OBJECT'"
+    )
+    keys = [
+        row[0]
+        for row in conn.execute(
+            "select key from (select unnest(json_keys(line)) as key, _row_number from _json_lines) "
+            "group by key order by min(_row_number), key"
+        ).fetchall()
+    ]
+    fields = ", ".join(f"json_extract_string(line, {_json_path(k)}) as {ident(k)}" for k in keys)
+    conn.execute(
+        f"create temp table {table} as select {fields + ', ' if fields else ''}"
+        "_row_number from _json_lines order by _row_number"
+    )
+    conn.execute("drop table _json_lines")
+    return ReadResult(keys, rejects)
+
+
+def _json_path(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return "'" + ('$."' + escaped + '"').replace("'", "''") + "'"
+
+
+def _read_parquet(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadResult:
+    relation = conn.read_parquet(str(path))
+    casts = ", ".join(f"cast({ident(c)} as varchar) as {ident(c)}" for c in relation.columns)
+    conn.execute(
+        f"create temp table {table} as select {casts}, "
+        "row_number() over () as _row_number from read_parquet($path)",
+        {"path": str(path)},
+    )
+    return ReadResult(list(relation.columns), [])
+
+
+def _read_xlsx(
+    conn: duckdb.DuckDBPyConnection, path: Path, files: FileSpec, table: str
+) -> ReadResult:
+    import openpyxl
+    import pyarrow as pa
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book[files.sheet] if files.sheet else book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None) if files.header else None
+        names = (
+            _unique([str(v or "").strip() for v in header])
+            if header is not None
+            else list(files.column_names or [])
+        )
+        data: list[list[str | None]] = [[] for _ in names]
+        for row in rows:
+            for i in range(len(names)):
+                value = row[i] if i < len(row) else None
+                data[i].append(None if value is None else str(value))
+    finally:
+        book.close()
+    arrow = pa.table(
+        {name: pa.array(values, pa.string()) for name, values in zip(names, data, strict=True)}
+    )
+    conn.register("_xlsx_rows", arrow)
+    conn.execute(
+        f"create temp table {table} as select *, row_number() over () as _row_number "
+        "from _xlsx_rows"
+    )
+    conn.unregister("_xlsx_rows")
+    return ReadResult(names, [])

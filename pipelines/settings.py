@@ -1,0 +1,47 @@
+"""Where an audit reads and writes: flags, else PRIVACY_AUDIT_* variables, else defaults.
+
+Defaults are relative to the working directory, so `privacy-audit run` in the project folder audits
+the sample estate in exports/.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+DEFAULTS = {
+    "exports_dir": "exports",
+    "data_map_dir": "data_map",
+    "db_path": "warehouse/audit.duckdb",
+    "reports_dir": "reports",
+    "key_file": "secrets/subject-key",
+}
+SAMPLE_CONTACTS = 10_000
+SAMPLE_SEED = 42
+
+
+@dataclass(frozen=True)
+class Settings:
+    exports_dir: Path
+    data_map_dir: Path
+    db_path: Path
+    reports_dir: Path
+    key_file: Path
+    as_of: date = field(default_factory=date.today)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, overridden by PRIVACY_AUDIT_<NAME> variables, overridden by non-None args."""
+        values: dict[str, object] = {
+            name: Path(os.environ.get(f"PRIVACY_AUDIT_{name.upper()}", default))
+            for name, default in DEFAULTS.items()
+        }
+        if as_of := os.environ.get("PRIVACY_AUDIT_AS_OF"):
+            values["as_of"] = date.fromisoformat(as_of)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)

@@ -1,0 +1,54 @@
+"""The DuckDB warehouse: connections, schemas and identifier quoting (imports no other layer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+SCHEMAS = ("raw", "staging", "core", "audit")
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (creating it and its schemas when writable), timestamps shown in UTC."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    return prepare(conn, read_only)
+
+
+def prepare(conn: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Show timestamps in UTC and make sure the layer schemas exist."""
+    conn.execute("set TimeZone = 'UTC'")
+    if not read_only:
+        for schema in SCHEMAS:
+            conn.execute(f"create schema if not exists {schema}")
+    return conn
+
+
+def ident(name: str) -> str:
+    """Quote a column or table name for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """Quote a constant from the data map (a format, a pattern); never used for data."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()[0]
+    return bool(row and row[0])
+
+
+def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    rows = conn.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return [row[0] for row in rows]
