@@ -34,11 +34,12 @@ def exports_present(exports_dir: Path, data_map: DataMap) -> bool:
 
 
 def generate_sample(
-    settings: Settings, contacts: int = SAMPLE_CONTACTS, seed: int = SAMPLE_SEED
+    settings: Settings, contacts: int | None = None, seed: int = SAMPLE_SEED
 ) -> dict[str, int]:
     """Write the sample estate into the exports folder, with a progress bar on a terminal."""
     from pipelines.sample import generate_estate
 
+    contacts = contacts or SAMPLE_CONTACTS
     with progress_bar() as bar:
         task = bar.add_task("generating sample exports", total=contacts)
         return generate_estate(

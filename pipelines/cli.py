@@ -16,7 +16,6 @@ from pipelines.ingest.load import ReconciliationError
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,14 +23,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.command(args)
     except DataMapError as error:
-        err.print(f"privacy-audit: {error}", markup=False)
+        _fail(str(error))
         return 2
     except (ReconciliationError, OSError, ValueError) as error:
-        err.print(f"privacy-audit: cannot complete: {error}", markup=False)
+        _fail(f"cannot complete: {error}")
         return 1
     except KeyboardInterrupt:
-        err.print("privacy-audit: interrupted")
+        _fail("interrupted")
         return 130
+
+
+def _fail(message: str) -> None:
+    print(f"privacy-audit: {message}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from pathlib import Path
 DEFAULTS = {
     "exports_dir": "exports",
     "data_map_dir": "data_map",
-    "db_path": "warehouse/audit.duckdb",
+    "db_path": "warehouse/warehouse.duckdb",
     "reports_dir": "reports",
     "key_file": "secrets/subject-key",
 }

@@ -12,6 +12,11 @@ SCHEMAS = ("raw", "staging", "core", "audit")
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (creating it and its schemas when writable), timestamps shown in UTC."""
     path = Path(path)
+    if path.stem in SCHEMAS:
+        raise ValueError(
+            f"{path}: a warehouse file may not be named after a schema "
+            f"({', '.join(SCHEMAS)}); choose another name"
+        )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = duckdb.connect(str(path), read_only=read_only)

@@ -1,0 +1,127 @@
+"""privacy-audit end to end on a small generated estate: exit codes, summary, reconciliation."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import audit
+from pipelines.cli import main
+
+REPO_MAP = Path(__file__).resolve().parents[1] / "data_map"
+AS_OF = "2026-11-01"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every path of the audit inside tmp_path."""
+    monkeypatch.setenv("PRIVACY_AUDIT_KEY_FILE", str(tmp_path / "secrets" / "key"))
+    monkeypatch.setenv("PRIVACY_AUDIT_DATA_MAP_DIR", str(REPO_MAP))
+    monkeypatch.setenv("PRIVACY_AUDIT_DB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("PRIVACY_AUDIT_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("PRIVACY_AUDIT_EXPORTS_DIR", str(tmp_path / "exports"))
+    monkeypatch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
+    return tmp_path
+
+
+def test_generate_then_run_reconciles_every_file(workspace: Path, capsys) -> None:
+    exports = workspace / "exports"
+    assert (
+        main(
+            [
+                "generate",
+                "--contacts",
+                "300",
+                "--seed",
+                "7",
+                "--as-of",
+                AS_OF,
+                "--out",
+                str(exports),
+            ]
+        )
+        == 0
+    )
+    generated = capsys.readouterr().out
+    assert "crm_contacts" in generated and "300" in generated
+
+    assert main(["run", "--as-of", AS_OF]) == 0
+    summary = capsys.readouterr().out
+    for dataset in (
+        "crm_contacts",
+        "orders",
+        "call_recordings",
+        "marketing_members",
+        "marketing_sends",
+        "chat_transcripts",
+        "rights_requests",
+        "disclosures",
+    ):
+        assert dataset in summary
+    assert "subjects:" in summary
+
+    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as conn:
+        loads = conn.execute(
+            "select source_file, rows_read, rows_loaded, rows_rejected, status from raw._loads"
+        ).fetchall()
+        crm = conn.execute("select count(*) from staging.crm_contacts").fetchall()[0][0]
+        subjects = conn.execute("select count(*) from core.subjects").fetchall()[0][0]
+    assert len(loads) >= 10  # mailchimp's three files, at least one per other dataset
+    for name, read, loaded, rejected, status in loads:
+        assert status == "loaded", name
+        assert read == loaded + rejected, name
+        assert rejected == 0, name  # the generator writes only readable rows
+    assert crm == 300
+    # guest checkouts and unknown callers add people; shared identifiers must not merge everyone
+    assert 250 <= subjects <= 600
+
+
+def test_second_run_reads_nothing_again(workspace: Path, capsys) -> None:
+    exports = workspace / "exports"
+    main(["generate", "--contacts", "100", "--seed", "3", "--as-of", AS_OF, "--out", str(exports)])
+    assert main(["run", "--as-of", AS_OF]) == 0
+    assert main(["run", "--as-of", AS_OF]) == 0
+    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as conn:
+        duplicates = conn.execute(
+            "select count(*) - count(distinct record_id) from staging.crm_contacts"
+        ).fetchall()[0][0]
+        loads = conn.execute(
+            "select count(*), count(distinct source_file) from raw._loads"
+        ).fetchall()[0]
+    assert duplicates == 0
+    assert loads[0] == loads[1]
+
+
+def test_run_without_exports_generates_the_sample(workspace: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(audit, "SAMPLE_CONTACTS", 50)
+    assert main(["run", "--as-of", AS_OF]) == 0
+    assert "generated the sample estate" in capsys.readouterr().out
+    assert any((workspace / "exports" / "crm_contacts").iterdir())
+
+
+def test_invalid_data_map_exits_2_naming_file_and_key(workspace: Path, capsys) -> None:
+    broken = workspace / "data_map"
+    shutil.copytree(REPO_MAP, broken)
+    path = broken / "datasets" / "orders.yaml"
+    path.write_text(path.read_text().replace("user.contact.email", "user.contact.emial", 1))
+    assert main(["run", "--data-map", str(broken), "--as-of", AS_OF]) == 2
+    message = capsys.readouterr().err
+    assert "orders.yaml" in message
+    assert "dataset.columns.email.category" in message
+    assert "user.contact.email" in message  # the suggested fix
+    assert not (workspace / "warehouse.duckdb").exists()  # nothing touched before the map is valid
+
+
+def test_validate_map_reports_the_default_map_valid(workspace: Path, capsys) -> None:
+    assert main(["validate-map"]) == 0
+    assert "valid (8 datasets" in capsys.readouterr().out
+
+
+def test_bad_as_of_is_refused(workspace: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--as-of", "01/11/2026"])
+    assert exit_info.value.code == 2
+    assert "is not a date" in capsys.readouterr().err
