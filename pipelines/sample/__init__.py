@@ -1,0 +1,7 @@
+"""Deterministic sample estate of BetterBox Communications Ltd (a UK telecoms reseller):
+eight vendor-layout exports covering ten years up to an as-of date."""
+
+from .generator import generate_estate
+from .writers import DATASETS
+
+__all__ = ["DATASETS", "generate_estate"]
