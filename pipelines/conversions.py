@@ -39,7 +39,7 @@ def typed(column: ColumnSpec, spec: DatasetSpec, text: str) -> str:
     if kind == "email":
         return f"lower({text})"
     if kind == "phone":
-        return f"e164({text}, {literal(spec.phone_region)})"
+        return phone(text, spec.phone_region)
     if kind == "integer":
         return f"try_cast(replace({text}, ',', '') as bigint)"
     if kind == "decimal":
@@ -66,6 +66,29 @@ def typed(column: ColumnSpec, spec: DatasetSpec, text: str) -> str:
 
 def _first(candidates: list[str]) -> str:
     return candidates[0] if len(candidates) == 1 else f"coalesce({', '.join(candidates)})"
+
+
+# UK mobile numbers in their common spellings, turned into E.164 in SQL; phonenumbers (through the
+# e164 function) handles everything else. tests/test_phones.py checks both agree.
+UK_MOBILE = [
+    (r"07\d{9}", "'+44' || substr(d, 2)"),
+    (r"\+447\d{9}", "d"),
+    (r"447\d{9}", "'+' || d"),
+    (r"00447\d{9}", "'+' || substr(d, 3)"),
+]
+
+
+def phone(text: str, region: str) -> str:
+    """E.164 phone: a SQL fast path for UK mobiles, phonenumbers for the rest."""
+    slow = f"e164({text}, {literal(region)})"
+    if region != "GB":
+        return slow
+    cases = " ".join(
+        f"when regexp_full_match(d, {literal(pattern)}) then {result}"
+        for pattern, result in UK_MOBILE
+    )
+    digits = f"regexp_replace({text}, '[ ()./-]', '', 'g')"
+    return f"(select case {cases} else {slow} end from (select {digits} as d))"
 
 
 def rejection(column: ColumnSpec, spec: DatasetSpec, available: set[str]) -> str | None:

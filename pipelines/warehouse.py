@@ -26,6 +26,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 def prepare(conn: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Show timestamps in UTC and make sure the layer schemas exist."""
     conn.execute("set TimeZone = 'UTC'")
+    conn.execute("set enable_progress_bar = false")
     if not read_only:
         for schema in SCHEMAS:
             conn.execute(f"create schema if not exists {schema}")

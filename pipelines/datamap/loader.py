@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.datamap.models import DataMap, DatasetSpec, Policy, Recipient, RetentionSchedule
 from pipelines.datamap.models import System as SystemModel
 from pipelines.datamap.problems import DataMapError, Problem
-from pipelines.datamap.validator import check_data_map
+from pipelines.datamap.validator import check_data_map, check_dataset
 
 TOP_FILES = {
     "policy.yaml": "policy",
@@ -50,6 +50,8 @@ def load_data_map(directory: Path | str) -> DataMap:
     )
     datasets = _load_datasets(directory / "datasets", problems)
     if problems or None in (policy, systems, recipients, retention):
+        for spec in datasets.values():  # a problem elsewhere must not hide these
+            problems += check_dataset(spec, directory / "datasets" / f"{spec.name}.yaml")
         raise DataMapError(problems)
     data_map = DataMap(
         policy=policy,

@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import duckdb
+
 from pipelines.datamap.models import DataMap, DatasetSpec
 from pipelines.datamap.problems import Problem
 from pipelines.datamap.taxonomy import unknown
@@ -18,7 +20,17 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_policy_and_parties(data_map, directory)
     for spec in data_map.datasets.values():
-        problems += _check_dataset(spec, data_map, directory / "datasets" / f"{spec.name}.yaml")
+        path = directory / "datasets" / f"{spec.name}.yaml"
+        problems += check_dataset(spec, path)
+        if data_map.system(spec.system) is None:
+            problems.append(
+                Problem(
+                    str(path),
+                    "dataset.system",
+                    f"unknown system '{spec.system}'",
+                    "add it to systems.yaml or correct the id",
+                )
+            )
     problems += _check_retention(data_map, directory / "retention.yaml")
     return problems
 
@@ -83,18 +95,10 @@ def _check_policy_and_parties(data_map: DataMap, directory: Path) -> list[Proble
     return problems
 
 
-def _check_dataset(spec: DatasetSpec, data_map: DataMap, path: Path) -> list[Problem]:
+def check_dataset(spec: DatasetSpec, path: Path) -> list[Problem]:
+    """Checks of one dataset file that need no other file of the data map."""
     file = str(path)
     problems = []
-    if data_map.system(spec.system) is None:
-        problems.append(
-            Problem(
-                file,
-                "dataset.system",
-                f"unknown system '{spec.system}'",
-                "add it to systems.yaml or correct the id",
-            )
-        )
     problems += [
         Problem(file, "dataset.data_subjects", f"'{s}' is not a fideslang data subject", fix)
         for s in spec.data_subjects
@@ -169,6 +173,16 @@ def _check_column(spec, column, file: str) -> list[Problem]:
                 "list strptime formats, e.g. ['%Y-%m-%d %H:%M']",
             )
         )
+    for fmt in column.formats:
+        if error := _duckdb_error("select try_strptime('', $value)", fmt):
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.formats",
+                    f"DuckDB cannot use '{fmt}': {error}",
+                    "use strptime directives DuckDB knows (%Y %m %d %H %M %S %z %p ...)",
+                )
+            )
     if column.timezone:
         problems += _check_timezone(file, f"{key}.timezone", column.timezone)
     return problems
@@ -179,6 +193,15 @@ def _check_regex(file: str, key: str, pattern: str) -> list[Problem]:
         compiled = re.compile(pattern)
     except re.error as error:
         return [Problem(file, key, f"invalid regular expression: {error}", "correct the pattern")]
+    if error := _duckdb_error("select regexp_extract('', $value, 1)", pattern):
+        return [
+            Problem(
+                file,
+                key,
+                f"DuckDB (RE2) cannot run this pattern: {error}",
+                "avoid look-around and back-references",
+            )
+        ]
     if compiled.groups != 1:
         return [
             Problem(
@@ -189,6 +212,15 @@ def _check_regex(file: str, key: str, pattern: str) -> list[Problem]:
             )
         ]
     return []
+
+
+def _duckdb_error(query: str, value: str) -> str | None:
+    """The first line of DuckDB's error when it runs `query` with $value, else None."""
+    try:
+        duckdb.execute(query, {"value": value}).fetchall()
+    except duckdb.Error as error:
+        return str(error).splitlines()[0]
+    return None
 
 
 def _check_timezone(file: str, key: str, name: str) -> list[Problem]:

@@ -160,7 +160,7 @@ def _load_file(
         missing = [
             c.source
             for c in spec.columns
-            if c.required and c.source and c.source not in read.columns
+            if read.layout_known and c.required and c.source and c.source not in read.columns
         ]
         if missing:
             load.status = "skipped"

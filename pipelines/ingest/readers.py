@@ -33,6 +33,7 @@ class Reject:
 class ReadResult:
     columns: list[str]
     rejects: list[Reject]
+    layout_known: bool = True  # False when an empty file shows no columns to check
 
 
 def read_file(
@@ -50,14 +51,22 @@ def read_file(
 
 
 def _utf8_copy(path: Path, files: FileSpec, workdir: Path) -> Path:
-    """The file itself when DuckDB can read it as is, else a UTF-8 copy (BOM dropped)."""
+    """The file itself when DuckDB can read it as is, else a UTF-8 copy (BOM dropped).
+
+    Bytes the declared encoding does not define are carried over as they are (surrogateescape),
+    so DuckDB rejects their rows as invalid encoding instead of the whole file failing.
+    """
     if files.encoding.lower().replace("_", "-") in ("utf-8", "utf8") and (
         files.encoding_errors == "strict"
     ):
         return path
     target = workdir / (path.name + ".utf8")
-    decoder = codecs.getincrementaldecoder(files.encoding)(errors=files.encoding_errors)
-    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+    errors = "replace" if files.encoding_errors == "replace" else "surrogateescape"
+    decoder = codecs.getincrementaldecoder(files.encoding)(errors=errors)
+    with (
+        path.open("rb") as source,
+        target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as out,
+    ):
         first = True
         while chunk := source.read(CHUNK):
             text = decoder.decode(chunk)
@@ -93,9 +102,13 @@ def _read_csv(
         source = _utf8_copy(path, files, workdir)
         names = _header(source, files) if files.header else list(files.column_names or [])
         if not names or source.stat().st_size == 0:
-            conn.execute(f"create temp table {table} (_row_number bigint)")
-            return ReadResult([], [])
-        return _scan_csv(conn, source, files, names, table)
+            fields = "".join(f"{ident(n)} varchar, " for n in names)
+            conn.execute(f"create temp table {table} ({fields}_row_number bigint)")
+            return ReadResult(names, [], layout_known=bool(names))
+        result = _scan_csv(conn, source, files, names, table)
+        if tail := _unterminated_tail(conn, source, files, table, result):
+            result.rejects.append(tail)
+        return result
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -126,6 +139,33 @@ def _scan_csv(
     rejects = [Reject(line - offset, text or "", reason) for line, text, reason in rows]
     _number_rows(conn, table, [r.row_number for r in rejects])
     return ReadResult(names, rejects)
+
+
+def _unterminated_tail(
+    conn: duckdb.DuckDBPyConnection, source: Path, files: FileSpec, table: str, read: ReadResult
+) -> Reject | None:
+    """A quote opened in the last rows and never closed: DuckDB drops those rows without a word.
+
+    An odd number of quote characters with no quote error reported means exactly that; the rows
+    from there to the end of the file are one reject (their number cannot be known).
+    """
+    quote = files.quote.encode()
+    count = 0
+    with source.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            count += chunk.count(quote)
+    if count % 2 == 0 or any("QUOTE" in r.reason for r in read.rejects):
+        return None
+    with source.open("rb") as handle:
+        handle.seek(max(0, source.stat().st_size - 2000))
+        tail = handle.read().decode("utf-8", errors="replace")
+    good = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+    return Reject(
+        good + len(read.rejects) + 1,
+        tail,
+        "UNTERMINATED QUOTE: a quoted field runs to the end of the file; this row and any "
+        "after it could not be read",
+    )
 
 
 def _number_rows(conn: duckdb.DuckDBPyConnection, table: str, taken: list[int]) -> None:
@@ -192,7 +232,7 @@ def _read_json_lines(
         "_row_number from _json_lines order by _row_number"
     )
     conn.execute("drop table _json_lines")
-    return ReadResult(keys, rejects)
+    return ReadResult(keys, rejects, layout_known=bool(keys))
 
 
 def _json_path(key: str) -> str:

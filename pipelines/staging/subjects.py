@@ -2,7 +2,7 @@
 
 Records that share an email or a phone belong to the same person, transitively: the connected
 components of the graph of identifiers, found by label propagation in SQL. A person's subject_key
-is the keyed pseudonym of their smallest identifier.
+is the keyed pseudonym (HMAC) of their smallest identifier, emails before phones.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from pipelines.datamap.models import DatasetSpec
 from pipelines.warehouse import ident, literal, table_exists
 
 MAX_ROUNDS = 100
+# Rows of one record share its key (an order's line items); a row without a key is its own record.
+RECORD = "coalesce(nullif(record_key, ''), _source_file || '#' || _row_number)"
 
 
 def build_subjects(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: bytes) -> int:
@@ -27,7 +29,7 @@ def build_subjects(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], se
     """)
     conn.execute("""
         create or replace temp table _members as
-        select distinct i.dataset, i.record_key, n.node
+        select distinct i.dataset, i.record, i.record_key, n.node
         from _ids i join _nodes n using (kind, value)
     """)
     _propagate_labels(conn)
@@ -46,13 +48,13 @@ def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) 
             if column.is_identifier:
                 kind = "email" if column.type == "email" else "phone"
                 parts.append(
-                    f"select {literal(spec.name)} as dataset, record_key, "
+                    f"select {literal(spec.name)} as dataset, record_key, {RECORD} as record, "
                     f"{literal(kind)} as kind, {ident(column.name)} as value "
                     f"from staging.{ident(spec.name)} where {ident(column.name)} is not null"
                 )
     if not parts:
         return (
-            "select null::varchar as dataset, null::varchar as record_key, "
+            "select null::varchar as dataset, null::varchar as record_key, null as record, "
             "null::varchar as kind, null::varchar as value where false"
         )
     return " union all ".join(parts)
@@ -65,12 +67,12 @@ def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute("""
             create or replace temp table _next as
             with record_labels as (
-                select m.dataset, m.record_key, min(l.label) as label
+                select m.dataset, m.record, min(l.label) as label
                 from _members m join _labels l using (node)
-                group by m.dataset, m.record_key
+                group by m.dataset, m.record
             )
             select m.node, min(r.label) as label
-            from _members m join record_labels r using (dataset, record_key)
+            from _members m join record_labels r using (dataset, record)
             group by m.node
         """)
         moved = conn.execute("""
@@ -86,7 +88,7 @@ def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
 def _publish(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("""
         create or replace temp table _keys as
-        select l.node, subject_key(r.kind || ':' || r.value) as subject_key
+        select l.node, subject_key(r.value) as subject_key
         from _labels l join _nodes r on r.node = l.label
     """)
     conn.execute("""
