@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
+DEFAULT_MEMORY_LIMIT = "1GB"
 SCHEMAS = ("raw", "staging", "core", "audit")
 
 
@@ -27,10 +29,16 @@ def prepare(conn: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.
     """Show timestamps in UTC and make sure the layer schemas exist."""
     conn.execute("set TimeZone = 'UTC'")
     conn.execute("set enable_progress_bar = false")
+    conn.execute("set memory_limit = $limit", {"limit": memory_limit()})
     if not read_only:
         for schema in SCHEMAS:
             conn.execute(f"create schema if not exists {schema}")
     return conn
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: PRIVACY_AUDIT_MEMORY_LIMIT, else 1GB (it spills to disk beyond)."""
+    return os.environ.get("PRIVACY_AUDIT_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
 
 
 def ident(name: str) -> str:
