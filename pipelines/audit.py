@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from pipelines import pseudonyms
 from pipelines.datamap import DataMap, load_data_map
+from pipelines.detectors.text_scan import build_text_scan
 from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
 from pipelines.progress import progress_bar
+from pipelines.rules import parameters
+from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
+from pipelines.rules.findings import RuleError, record_findings
+from pipelines.rules.runs import new_run_id, record_run
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 from pipelines.staging.build import build_staging
 from pipelines.staging.subjects import build_subjects
@@ -20,11 +26,14 @@ from pipelines.warehouse import connect
 
 @dataclass
 class AuditSummary:
+    run_id: str
     as_of: str
     data_map_digest: str
     loads: list[DatasetLoad] = field(default_factory=list)
     staged: dict[str, int] = field(default_factory=dict)
     subjects: int = 0
+    findings: dict[str, int] = field(default_factory=dict)
+    severities: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     generated_sample: bool = False
 
@@ -75,10 +84,51 @@ def resolve_subjects(conn: duckdb.DuckDBPyConnection, data_map: DataMap, key_fil
     return build_subjects(conn, list(data_map.datasets.values()), secret)
 
 
+def prepare_rules(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: date) -> int:
+    """Parameter tables, helper functions and the text scan the rule SQL reads."""
+    parameters.install_functions(conn)
+    parameters.write_parameters(conn, data_map, as_of)
+    return build_text_scan(conn, data_map)
+
+
+def validate_rules(db_path: Path, suites: list[Suite]) -> dict[str, int]:
+    """Run every suite through Great Expectations on the warehouse; rows each rule returned.
+
+    The warehouse connection must be closed: GX opens its own. An erroring expectation raises.
+    """
+    from pipelines.rules.gx_duckdb import RuleCheck, validate_suite
+
+    counts = {}
+    for suite in suites:
+        checks = [
+            RuleCheck(
+                rule.id, rule.sql, rule.title, {"severity": rule.severity, "clauses": rule.clauses}
+            )
+            for rule in suite.rules
+        ]
+        for result in validate_suite(db_path, suite.suite, checks):
+            counts[result.rule_id] = result.unexpected_count or 0
+    return counts
+
+
+def check_agreement(gx_counts: dict[str, int], returned: dict[str, tuple[int, int]]) -> None:
+    """GX and our own run of each rule's SQL must see the same rows, else stop the audit."""
+    differing = [
+        f"{rule}: GX {gx_counts.get(rule)}, DuckDB {rows}"
+        for rule, (rows, _) in returned.items()
+        if gx_counts.get(rule) != rows
+    ]
+    if differing:
+        raise RuleError("GX and DuckDB disagree on " + "; ".join(differing))
+
+
 def run_audit(settings: Settings) -> AuditSummary:
     """The whole audit on the exports in settings; raises on anything that prevents it."""
     data_map = load_data_map(settings.data_map_dir)
-    summary = AuditSummary(settings.as_of.isoformat(), data_map.digest)
+    suites = load_catalogue(settings.expectations_dir, data_map)
+    started = datetime.now(UTC)
+    summary = AuditSummary(new_run_id(started), settings.as_of.isoformat(), data_map.digest)
+    summary.severities = {r.id: r.severity for s in suites for r in s.rules}
     clock = time.perf_counter()
     if not exports_present(settings.exports_dir, data_map):
         generate_sample(settings)
@@ -90,7 +140,34 @@ def run_audit(settings: Settings) -> AuditSummary:
         summary.staged = stage(conn, data_map)
         clock = _lap(summary, "staging", clock)
         summary.subjects = resolve_subjects(conn, data_map, settings.key_file)
-        _lap(summary, "subjects", clock)
+        clock = _lap(summary, "subjects", clock)
+        prepare_rules(conn, data_map, settings.as_of)
+    gx_counts = validate_rules(settings.db_path, suites)
+    clock = _lap(summary, "gx", clock)
+    with connect(settings.db_path) as conn:
+        returned = record_findings(conn, suites, summary.run_id, settings.as_of)
+        check_agreement(gx_counts, returned)
+        summary.findings = {rule: found for rule, (_, found) in returned.items()}
+        _lap(summary, "findings", clock)
+        rows = {
+            load.dataset: {
+                "read": sum(f.rows_read for f in load.files),
+                "loaded": sum(f.rows_loaded for f in load.files),
+                "rejected": sum(f.rows_rejected for f in load.files),
+            }
+            for load in summary.loads
+        }
+        record_run(
+            conn,
+            summary.run_id,
+            settings.as_of,
+            started,
+            data_map.digest,
+            catalogue_digest(settings.expectations_dir),
+            summary.findings,
+            rows,
+            summary.seconds,
+        )
     return summary
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from pipelines.audit import AuditSummary, generate_sample, run_audit
 from pipelines.datamap import DataMapError, load_data_map
-from pipelines.ingest.load import ReconciliationError
+from pipelines.rules.catalogue import SEVERITY_ORDER
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 
 out = Console(highlight=False)
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataMapError as error:
         _fail(str(error))
         return 2
-    except (ReconciliationError, OSError, ValueError) as error:
+    except (RuntimeError, OSError, ValueError) as error:  # reconciliation, rules, GX, I/O
         _fail(f"cannot complete: {error}")
         return 1
     except KeyboardInterrupt:
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="audit the exports (generates the sample if none)")
     run.add_argument("--exports", type=Path)
     run.add_argument("--data-map", type=Path)
+    run.add_argument("--expectations", type=Path, help="folder of rule suites")
     run.add_argument("--db", type=Path)
     run.add_argument("--as-of", type=_date, help="audit date YYYY-MM-DD (default: today)")
     run.add_argument("--reports", type=Path)
@@ -102,6 +103,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(
         exports_dir=args.exports,
         data_map_dir=args.data_map,
+        expectations_dir=args.expectations,
         db_path=args.db,
         as_of=args.as_of,
         reports_dir=args.reports,
@@ -137,7 +139,20 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
         for skipped in load.skipped:
             out.print(f"[yellow]audit gap:[/] {skipped.message}")
     timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.seconds.items())
-    out.print(f"subjects: {summary.subjects:,} people across all sources ({timings})")
+    out.print(f"subjects: {summary.subjects:,} people across all sources")
+    _print_findings(summary)
+    out.print(f"run {summary.run_id} ({timings})")
+
+
+def _print_findings(summary: AuditSummary) -> None:
+    order = {severity: i for i, severity in enumerate(SEVERITY_ORDER)}
+    table = Table("rule", "severity", "findings", title="findings")
+    for rule, count in sorted(
+        summary.findings.items(), key=lambda item: (order[summary.severities[item[0]]], item[0])
+    ):
+        table.add_row(rule, summary.severities[rule], f"{count:,}")
+    out.print(table)
+    out.print(f"{sum(summary.findings.values()):,} findings in {len(summary.findings)} rules")
 
 
 if __name__ == "__main__":

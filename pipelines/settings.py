@@ -14,6 +14,7 @@ from pathlib import Path
 DEFAULTS = {
     "exports_dir": "exports",
     "data_map_dir": "data_map",
+    "expectations_dir": "expectations",
     "db_path": "warehouse/warehouse.duckdb",
     "reports_dir": "reports",
     "key_file": "secrets/subject-key",
@@ -26,6 +27,7 @@ SAMPLE_SEED = 42
 class Settings:
     exports_dir: Path
     data_map_dir: Path
+    expectations_dir: Path
     db_path: Path
     reports_dir: Path
     key_file: Path

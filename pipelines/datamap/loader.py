@@ -9,7 +9,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipelines.datamap.models import DataMap, DatasetSpec, Policy, Recipient, RetentionSchedule
+from pipelines.datamap.models import (
+    DataMap,
+    DatasetSpec,
+    Policy,
+    Recipient,
+    RetentionSchedule,
+    RuleParameters,
+)
 from pipelines.datamap.models import System as SystemModel
 from pipelines.datamap.problems import DataMapError, Problem
 from pipelines.datamap.validator import check_data_map, check_dataset
@@ -19,6 +26,7 @@ TOP_FILES = {
     "systems.yaml": "systems",
     "recipients.yaml": "recipients",
     "retention.yaml": "retention",
+    "rules.yaml": "rules",
 }
 
 
@@ -48,8 +56,9 @@ def load_data_map(directory: Path | str) -> DataMap:
     retention = _build(
         RetentionSchedule, parts["retention"], directory / "retention.yaml", "retention", problems
     )
+    rules = _build(RuleParameters, parts["rules"], directory / "rules.yaml", "rules", problems)
     datasets = _load_datasets(directory / "datasets", problems)
-    if problems or None in (policy, systems, recipients, retention):
+    if problems or None in (policy, systems, recipients, retention, rules):
         for spec in datasets.values():  # a problem elsewhere must not hide these
             problems += check_dataset(spec, directory / "datasets" / f"{spec.name}.yaml")
         raise DataMapError(problems)
@@ -58,6 +67,7 @@ def load_data_map(directory: Path | str) -> DataMap:
         systems=systems,
         recipients=recipients,
         retention=retention,
+        rules=rules,
         datasets=datasets,
         digest=digest(directory),
     )

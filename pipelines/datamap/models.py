@@ -96,6 +96,15 @@ class RetentionSchedule(_Strict):
     rules: list[Retention]
 
 
+class RuleParameters(_Strict):
+    optout_grace_days: int = Field(ge=0)
+    response_months: int = Field(ge=1)
+    extended_response_months: int = Field(ge=1)
+    sale_words: list[str]
+    safe_countries: list[str]
+    no_safeguard_values: list[str]
+
+
 class FileSpec(_Strict):
     pattern: str = "*"
     format: Literal["csv", "json", "parquet", "xlsx"]
@@ -163,6 +172,7 @@ class DataMap(_Strict):
     systems: list[System]
     recipients: list[Recipient]
     retention: RetentionSchedule
+    rules: RuleParameters
     datasets: dict[str, DatasetSpec]
     digest: str
 

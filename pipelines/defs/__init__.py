@@ -6,21 +6,25 @@ import dagster as dg
 
 from pipelines.datamap import load_data_map
 from pipelines.defs.assets import build_assets
+from pipelines.defs.checks import suite_checks
 from pipelines.defs.resources import default_resources
+from pipelines.rules.catalogue import load_catalogue
 from pipelines.settings import Settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     data_map = load_data_map(settings.data_map_dir)
-    assets = build_assets(data_map)
+    suites = load_catalogue(settings.expectations_dir, data_map)
+    assets = build_assets(data_map, suites)
     audit_job = dg.define_asset_job(
         "audit",
-        selection=dg.AssetSelection.all(),
-        description="Ingest every export, stage it, resolve subjects.",
+        selection=dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks(),
+        description="The whole audit: ingest, stage, resolve subjects, run every rule.",
     )
     return dg.Definitions(
         assets=assets,
+        asset_checks=[suite_checks(suite) for suite in suites],
         jobs=[audit_job],
         resources=default_resources(settings),
         executor=dg.in_process_executor,

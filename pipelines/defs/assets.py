@@ -6,13 +6,19 @@ Each asset calls the same function `privacy-audit run` calls.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.audit import resolve_subjects
+from pipelines.audit import check_agreement, prepare_rules, resolve_subjects, validate_rules
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.defs.resources import AuditPaths
 from pipelines.ingest.load import load_dataset
+from pipelines.rules.catalogue import Suite, catalogue_digest
+from pipelines.rules.findings import record_findings
+from pipelines.rules.runs import new_run_id, record_run
 from pipelines.staging.build import build_staging
 from pipelines.warehouse import prepare
 
@@ -77,10 +83,76 @@ def subjects_asset(data_map: DataMap) -> dg.AssetsDefinition:
     return _subjects
 
 
-def build_assets(data_map: DataMap) -> list[dg.AssetsDefinition]:
+def rule_inputs_asset(data_map: DataMap) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="rule_inputs",
+        group_name="audit",
+        kinds={"duckdb"},
+        deps=["subjects"],
+        description="What the rule SQL reads besides staging: parameter tables from "
+        "data_map/ and the as-of date, helper functions, and core.text_values "
+        "(suspicious values of every column).",
+    )
+    def _rule_inputs(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
+        with warehouse.get_connection() as conn:
+            scanned = prepare_rules(prepare(conn), data_map, paths.audit_date)
+        return dg.MaterializeResult(
+            metadata={"as_of": str(paths.audit_date), "suspicious_values": scanned}
+        )
+
+    return _rule_inputs
+
+
+def findings_asset(data_map: DataMap, suites: list[Suite]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="findings",
+        group_name="audit",
+        kinds={"duckdb"},
+        deps=["rule_inputs"],
+        description="audit.findings: one row per violation of every rule, with its "
+        "record key, pseudonymous subject key and masked detail; audit.runs.",
+    )
+    def _findings(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
+        started = datetime.now(UTC)
+        run_id = new_run_id(started)
+        gx_counts = validate_rules(Path(warehouse.database), suites)
+        with warehouse.get_connection() as conn:
+            returned = record_findings(prepare(conn), suites, run_id, paths.audit_date)
+            check_agreement(gx_counts, returned)
+            found = {rule: count for rule, (_, count) in returned.items()}
+            record_run(
+                conn,
+                run_id,
+                paths.audit_date,
+                started,
+                data_map.digest,
+                catalogue_digest(paths.expectations_dir),
+                found,
+                {},
+                {},
+            )
+        severities = {r.id: r.severity for s in suites for r in s.rules}
+        by_severity = {
+            level: sum(n for rule, n in found.items() if severities[rule] == level)
+            for level in ("critical", "high", "medium", "low")
+        }
+        return dg.MaterializeResult(
+            metadata={
+                "run_id": run_id,
+                "findings": sum(found.values()),
+                **{f"findings_{k}": v for k, v in by_severity.items()},
+            }
+        )
+
+    return _findings
+
+
+def build_assets(data_map: DataMap, suites: list[Suite]) -> list[dg.AssetsDefinition]:
     specs = list(data_map.datasets.values())
     return [
         *(raw_asset(spec) for spec in specs),
         *(staging_asset(spec) for spec in specs),
         subjects_asset(data_map),
+        rule_inputs_asset(data_map),
+        findings_asset(data_map, suites),
     ]

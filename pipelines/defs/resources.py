@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -15,7 +16,13 @@ class AuditPaths(dg.ConfigurableResource):
 
     exports_dir: str
     data_map_dir: str
+    expectations_dir: str
     key_file: str
+    as_of: str = ""  # YYYY-MM-DD; empty means the day the run starts
+
+    @property
+    def audit_date(self) -> date:
+        return date.fromisoformat(self.as_of) if self.as_of else date.today()
 
     @property
     def exports(self) -> Path:
@@ -32,6 +39,8 @@ def default_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "paths": AuditPaths(
             exports_dir=str(settings.exports_dir),
             data_map_dir=str(settings.data_map_dir),
+            expectations_dir=str(settings.expectations_dir),
+            as_of=settings.as_of.isoformat() if settings.as_of != date.today() else "",
             key_file=str(settings.key_file),
         ),
     }

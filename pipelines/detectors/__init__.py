@@ -1,0 +1,1 @@
+"""Detectors of personal data where the data map does not expect it (no Dagster, no GX)."""

@@ -1,0 +1,1 @@
+"""Audit rules: the catalogue in expectations/, their parameters, GX validation, findings."""

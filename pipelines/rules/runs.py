@@ -1,0 +1,49 @@
+"""audit.runs: one row per audit run, what it audited and what it found."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import duckdb
+
+RUNS_DDL = """
+create table if not exists audit.runs (
+    run_id varchar primary key, as_of date, started_at timestamptz, finished_at timestamptz,
+    status varchar, data_map_digest varchar, rules_digest varchar,
+    findings_by_rule json, rows_by_dataset json, seconds json
+)
+"""
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by start time: 20261125T141312123456Z."""
+    return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def record_run(
+    conn: duckdb.DuckDBPyConnection,
+    run_id: str,
+    as_of: object,
+    started_at: datetime,
+    data_map_digest: str,
+    rules_digest: str,
+    findings: dict[str, int],
+    rows: dict[str, dict[str, int]],
+    seconds: dict[str, float],
+) -> None:
+    conn.execute(RUNS_DDL)
+    conn.execute(
+        "insert or replace into audit.runs values (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            as_of,
+            started_at,
+            datetime.now(UTC),
+            data_map_digest,
+            rules_digest,
+            json.dumps(findings),
+            json.dumps(rows),
+            json.dumps(seconds),
+        ],
+    )
