@@ -106,7 +106,7 @@ def validate_rules(db_path: Path, suites: list[Suite]) -> dict[str, int]:
             )
             for rule in suite.rules
         ]
-        for result in validate_suite(db_path, suite.suite, checks):
+        for result in validate_suite(db_path, suite.suite, checks, "audit.run_parameters"):
             counts[result.rule_id] = result.unexpected_count or 0
     return counts
 

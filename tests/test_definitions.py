@@ -32,6 +32,7 @@ def _settings(tmp_path: Path, db: str) -> Settings:
     return Settings(
         exports_dir=tmp_path / "exports",
         data_map_dir=REPO_MAP,
+        expectations_dir=REPO_MAP.parent / "expectations",
         db_path=tmp_path / db,
         reports_dir=tmp_path / "reports",
         key_file=tmp_path / "key",
@@ -47,7 +48,8 @@ def test_definitions_load_with_assets_per_layer(tmp_path: Path) -> None:
         assert groups[f"raw_{name}"] == "ingest"
         assert groups[f"staging_{name}"] == "staging"
     assert groups["subjects"] == "subjects"
-    assert len(groups) == 2 * len(DATASETS) + 1
+    assert groups["rule_inputs"] == groups["findings"] == "audit"
+    assert len(groups) == 2 * len(DATASETS) + 3
     assert defs.resolve_job_def("audit").executor_def is dg.in_process_executor
 
 

@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import DISCLOSURES_HEADER, REPO, RIGHTS_HEADER, SENDS_HEADER, Estate
+
 from pipelines.audit import prepare_rules
 from pipelines.datamap import load_data_map
 from pipelines.rules.catalogue import load_catalogue
