@@ -125,3 +125,38 @@ def test_bad_as_of_is_refused(workspace: Path, capsys) -> None:
         main(["run", "--as-of", "01/11/2026"])
     assert exit_info.value.code == 2
     assert "is not a date" in capsys.readouterr().err
+
+
+def test_an_erroring_rule_fails_the_audit(workspace: Path, capsys) -> None:
+    main(
+        [
+            "generate",
+            "--contacts",
+            "50",
+            "--seed",
+            "5",
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(workspace / "exports"),
+        ]
+    )
+    suites = workspace / "expectations"
+    shutil.copytree(REPO_MAP.parent / "expectations", suites)
+    path = suites / "retention.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "where t.started_at < cutoff.cutoff", "where t.no_such_column < cutoff.cutoff"
+        )
+    )
+    assert main(["run", "--as-of", AS_OF, "--expectations", str(suites)]) == 1
+    message = capsys.readouterr().err
+    assert "RET-CHAT" in message and "no_such_column" in message
+    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as conn:
+        tables = {
+            row[0]
+            for row in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'audit'"
+            ).fetchall()
+        }
+    assert "runs" not in tables and "findings" not in tables  # neither a pass nor findings

@@ -74,6 +74,14 @@ def test_dagster_job_and_cli_build_identical_tables(tmp_path: Path, monkeypatch)
 
     with duckdb.connect(str(tmp_path / "cli.duckdb"), read_only=True) as conn:
         conn.execute(f"attach '{tmp_path / 'dagster.duckdb'}' as other (read_only)")
+        conn.execute(
+            "create temp view findings as select rule_id, dataset, record_key, "
+            "subject_key, detail from audit.findings"
+        )
+        conn.execute(
+            "create temp view other_findings as select rule_id, dataset, record_key, "
+            "subject_key, detail from other.audit.findings"
+        )
         tables = [f"staging.{name}" for name in DATASETS] + [
             "core.subjects",
             "core.subject_records",
@@ -86,6 +94,21 @@ def test_dagster_job_and_cli_build_identical_tables(tmp_path: Path, monkeypatch)
                 f"except all select * from {table}))"
             ).fetchall()[0][0]
             assert differing == 0, table
+        differing = conn.execute(
+            "select count(*) from ((select * from findings except all select * from "
+            "other_findings) union all (select * from other_findings except all "
+            "select * from findings))"
+        ).fetchall()[0][0]
+        assert differing == 0
+        checks = {
+            e.asset_check_key.name: e.passed
+            for e in (
+                r.event_specific_data
+                for r in result.all_events
+                if r.event_type_value == "ASSET_CHECK_EVALUATION"
+            )
+        }
+        assert len(checks) == 19
 
 
 @pytest.mark.parametrize("asset", ["raw_orders", "staging_orders"])
