@@ -69,6 +69,8 @@ def test_card_numbers_found_and_near_misses_ignored(estate: Estate, layouts) -> 
         "108": "SIM 8944110068240938176",  # ICCID
         "109": "ref 84301373-c68a-4674-9954-73533cdcadbe",  # UUID with a Luhn-valid digit run
         "110": "order #1001 and #1002",
+        "111": "chat 2dc52c36-1285-4656-8350-cd7cac67327d",  # a Luhn-valid run inside a UUID
+        "112": "x4111111111111111",  # touching a letter: part of an id
     }
     estate.put(
         "crm_contacts", "c.csv", layouts.hubspot([contact(k, Notes=v) for k, v in notes.items()])
