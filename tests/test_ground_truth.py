@@ -16,10 +16,11 @@ from pipelines.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = (
-    "RET-CALLS RET-PROSPECT RET-CUSTOMER RET-ORDERS RET-UNSUB RET-CHAT CON-NO-BASIS "
-    "CON-OPTOUT-SYNC CON-SEND-AFTER-OPTOUT CON-CALL-NOTICE SEC-PAN SEC-CVV SEC-UNDECLARED "
-    "TPD-UNAPPROVED TPD-SALE TPD-TRANSFER DSR-OVERDUE DSR-ERASURE-INCOMPLETE DSR-OBJECTION-IGNORED"
-).split()
+    "RET-CALLS", "RET-PROSPECT", "RET-CUSTOMER", "RET-ORDERS", "RET-UNSUB", "RET-CHAT",
+    "CON-NO-BASIS", "CON-OPTOUT-SYNC", "CON-SEND-AFTER-OPTOUT", "CON-CALL-NOTICE",
+    "SEC-PAN", "SEC-CVV", "SEC-UNDECLARED", "TPD-UNAPPROVED", "TPD-SALE", "TPD-TRANSFER",
+    "DSR-OVERDUE", "DSR-ERASURE-INCOMPLETE", "DSR-OBJECTION-IGNORED",
+)  # fmt: skip
 
 
 def _by_rule(rows: list[tuple[str, str, str]]) -> dict[str, set[tuple[str, str]]]:
@@ -29,28 +30,42 @@ def _by_rule(rows: list[tuple[str, str, str]]) -> dict[str, set[tuple[str, str]]
     return grouped
 
 
-@pytest.mark.parametrize(("contacts", "seed", "as_of"), [
-    (400, 1, date(2026, 11, 1)),
-    (1500, 2, date(2025, 3, 31)),
-])
+@pytest.mark.parametrize(
+    ("contacts", "seed", "as_of"),
+    [
+        (400, 1, date(2026, 11, 1)),
+        (1500, 2, date(2025, 3, 31)),
+    ],
+)
 def test_findings_equal_ground_truth(tmp_path: Path, monkeypatch, contacts, seed, as_of) -> None:
     monkeypatch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
     exports = tmp_path / "exports"
     generate_estate(exports, contacts, seed, as_of)
     with (exports / "ground_truth.csv").open(newline="", encoding="utf-8") as handle:
-        truth = _by_rule([(r["rule_id"], r["dataset"], r["record_key"])
-                          for r in csv.DictReader(handle)])
-    settings = Settings(exports_dir=exports, data_map_dir=REPO / "data_map",
-                        expectations_dir=REPO / "expectations", db_path=tmp_path / "w.duckdb",
-                        reports_dir=tmp_path / "reports", key_file=tmp_path / "key", as_of=as_of)
+        truth = _by_rule(
+            [(r["rule_id"], r["dataset"], r["record_key"]) for r in csv.DictReader(handle)]
+        )
+    settings = Settings(
+        exports_dir=exports,
+        data_map_dir=REPO / "data_map",
+        expectations_dir=REPO / "expectations",
+        db_path=tmp_path / "w.duckdb",
+        reports_dir=tmp_path / "reports",
+        key_file=tmp_path / "key",
+        as_of=as_of,
+    )
     summary = run_audit(settings)
     with duckdb.connect(str(settings.db_path), read_only=True) as conn:
-        found = _by_rule(conn.execute(
-            "select rule_id, dataset, record_key from audit.findings where run_id = ?",
-            [summary.run_id]).fetchall())
+        found = _by_rule(
+            conn.execute(
+                "select rule_id, dataset, record_key from audit.findings where run_id = ?",
+                [summary.run_id],
+            ).fetchall()
+        )
     assert set(truth) == set(RULES)  # every rule is planted
     for rule_id in RULES:
         missed = truth[rule_id] - found[rule_id]
         false = found[rule_id] - truth[rule_id]
-        assert not missed and not false, f"{rule_id}: missed {sorted(missed)[:5]}, " \
-                                         f"false {sorted(false)[:5]}"
+        assert not missed and not false, (
+            f"{rule_id}: missed {sorted(missed)[:5]}, false {sorted(false)[:5]}"
+        )

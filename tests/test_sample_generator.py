@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
 import re
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from pipelines.datamap import load_data_map
+from pipelines.ingest.load import load_dataset
 from pipelines.sample import DATASETS, generate_estate
 from pipelines.sample import generator as sample_generator
 from pipelines.sample import writers as sample_writers
@@ -23,12 +28,24 @@ from pipelines.sample.writers import (
     RIGHTS_HEADER,
     SENDS_HEADER,
 )
+from pipelines.staging.build import build_staging
+from pipelines.staging.subjects import build_subjects
+from pipelines.warehouse import connect, ident
 
 AS_OF = date(2026, 6, 30)
 CONTACTS = 300
 SEED = 20240127
+BIG_SEED, BIG_AS_OF = 5, AS_OF
 LONDON = ZoneInfo("Europe/London")
 CUTOFF = datetime(AS_OF.year, AS_OF.month, AS_OF.day, tzinfo=LONDON)
+REPO = Path(__file__).resolve().parents[1]
+RULE_IDS = {
+    "RET-CALLS", "RET-PROSPECT", "RET-CUSTOMER", "RET-ORDERS", "RET-UNSUB", "RET-CHAT",
+    "CON-NO-BASIS", "CON-OPTOUT-SYNC", "CON-SEND-AFTER-OPTOUT", "CON-CALL-NOTICE", "SEC-PAN",
+    "SEC-CVV", "SEC-UNDECLARED", "TPD-UNAPPROVED", "TPD-SALE", "TPD-TRANSFER", "DSR-OVERDUE",
+    "DSR-ERASURE-INCOMPLETE", "DSR-OBJECTION-IGNORED",
+}  # fmt: skip
+APPROVED = {"worldpay", "royal mail", "dpd uk", "printmail ltd", "pure chat"}
 ORDER_LEVEL_COLUMNS = [
     c
     for c in ORDER_HEADER
@@ -45,7 +62,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, in
 @pytest.fixture(scope="module")
 def big_estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("big")
-    generate_estate(out, 3_000, 5, AS_OF)
+    generate_estate(out, 3_000, BIG_SEED, BIG_AS_OF)
     return out
 
 
@@ -87,6 +104,17 @@ def member_files(root: Path) -> dict[str, Path]:
     }
 
 
+def ground_truth(root: Path) -> set[tuple[str, str, str]]:
+    rows = read_csv(root / "ground_truth.csv")
+    assert rows[0] == ["rule_id", "dataset", "record_key"]
+    return {(r[0], r[1], r[2]) for r in rows[1:]}
+
+
+def planted(root: Path, rule: str) -> set[str]:
+    """Record keys the ground truth expects `rule` to report."""
+    return {key for r, _, key in ground_truth(root) if r == rule}
+
+
 # ---- determinism ------------------------------------------------------------------------
 
 
@@ -120,7 +148,7 @@ def test_progress_reports_every_contact(tmp_path, monkeypatch):
 def test_every_dataset_has_its_files_and_exact_headers(estate):
     root, counts = estate
     assert tuple(counts) == DATASETS
-    assert sorted(p.name for p in root.iterdir()) == sorted(DATASETS)
+    assert sorted(p.name for p in root.iterdir()) == sorted([*DATASETS, "ground_truth.csv"])
     iso = AS_OF.isoformat()
     crm = root / "crm_contacts" / f"hubspot-crm-exports-all-contacts-{iso}.csv"
     assert read_csv(crm)[0] == list(CRM_HEADER)
@@ -132,7 +160,7 @@ def test_every_dataset_has_its_files_and_exact_headers(estate):
     rights = root / "rights_requests" / "rights_requests_tracker.csv"
     assert read_csv(rights, "cp1252")[0] == list(RIGHTS_HEADER)
     log = root / "disclosures" / "third_party_disclosures_log.csv"
-    assert read_csv(log, "cp1252")[0] == list(DISCLOSURES_HEADER)
+    assert read_csv(log, "cp1252")[0] == [*DISCLOSURES_HEADER, "Contact Name"]  # undeclared
 
 
 def test_cdr_has_no_header_and_21_fields_per_line(estate):
@@ -182,9 +210,15 @@ def test_shopify_continuation_rows_and_postcodes(estate):
     continuations = [r for r in rows if not r["Financial Status"]]
     assert firsts and continuations
     for r in continuations:
-        assert r["Name"] and r["Email"] and r["Created at"] and r["Lineitem sku"]
+        assert r["Name"] and r["Created at"] and r["Lineitem sku"]
         assert all(r[c] == "" for c in ORDER_LEVEL_COLUMNS), r["Name"]
+    anonymised = {r["Name"] for r in firsts if not r["Email"]}
+    assert anonymised and len(anonymised) < len(firsts) // 2
+    held = {r["Name"] for r in rows if r["Email"] or r["Billing Name"] or r["Phone"]}
+    assert anonymised & held == anonymised & planted(root, "RET-ORDERS") != set()
     for r in firsts:
+        if r["Name"] in anonymised:
+            continue
         assert re.fullmatch(r"'[A-Z]{1,2}\d{1,2} \d[A-Z]{2}", r["Billing Zip"])
         assert r["Shipping Zip"].startswith("'") and r["Currency"] == "GBP"
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0[01]00", r["Created at"])
@@ -243,7 +277,10 @@ def test_sends_only_to_members_while_subscribed(estate):
     assert rows
     pairs = [(r["campaign_id"], r["email"]) for r in rows]
     assert len(pairs) == len(set(pairs))
+    late = planted(root, "CON-SEND-AFTER-OPTOUT")
     for r in rows:
+        if f"{r['campaign_id']}|{r['email'].strip().lower()}" in late:
+            continue
         assert r["email"] in windows
         start, end = windows[r["email"]]
         sent = r["sent_at"].replace("T", " ").rstrip("Z")
@@ -265,13 +302,9 @@ def test_cp1252_files(estate):
             for r in rows[1:]
         )
     log = read_csv(one(root, "disclosures"), "cp1252")
-    assert {r[1] for r in log[1:]} <= {
-        "Worldpay",
-        "Royal Mail",
-        "DPD UK",
-        "Printmail Ltd",
-        "Pure Chat",
-    }
+    unapproved = planted(root, "TPD-UNAPPROVED")
+    for n, r in enumerate(log[1:], start=1):
+        assert (" ".join(r[1].lower().split()) in APPROVED) != (str(n) in unapproved), r
     refs = [r[0] for r in read_csv(one(root, "rights_requests"), "cp1252")[1:]]
     assert len(refs) == len(set(refs)) >= 5
 
@@ -374,15 +407,11 @@ def test_same_person_spelled_differently_across_systems(estate):
     assert all(re.fullmatch(r"[a-z0-9._]+@([a-z]+\.)?example\.(com|org|net)", k) for k in spellings)
 
 
-def test_phone_formats_vary_and_no_card_numbers(estate):
+def test_phone_formats_vary(estate):
     root, _ = estate
     phones = {r[4] for r in read_csv(one(root, "crm_contacts"))[1:] if r[4]}
     shapes = {re.sub(r"\d", "9", p) for p in phones}
     assert {"99999 999999", "+99 9999 999999", "+999999999999", "(99999) 999999"} <= shapes
-    text = "".join(p.read_bytes().decode("latin-1") for p in sorted(root.rglob("*.*")))
-    long_numbers = re.findall(r"(?<!\d)\d{13,19}(?!\d)", text)
-    assert long_numbers  # order ids, payment references...
-    assert not any(_luhn(n) for n in long_numbers)
 
 
 def _luhn(digits: str) -> bool:
@@ -394,17 +423,40 @@ def _luhn(digits: str) -> bool:
 
 
 def test_recordings_outside_retention_only_on_legal_hold(big_estate):
-    keep_from = (CUTOFF - timedelta(days=365)).strftime("%Y-%m-%d %H:%M:%S")
+    keep_from = f"{AS_OF.year - 1}-{AS_OF.month:02d}-{AS_OF.day:02d} 00:00:00"  # T - 12 months
     rows = cdr_rows(big_estate)
+    too_old = planted(big_estate, "RET-CALLS")
+    skipped = planted(big_estate, "CON-CALL-NOTICE")
+    assert too_old and skipped
     for r in rows:
         if r[14] != "ANSWERED":
             assert r[17] == "" and r[10] == "" and r[13] == "0"
         elif r[17]:
             assert re.fullmatch(
-                r"rec=\d{8}-\d{6}-\d+\.\d+\.wav;notice=(played|skipped);hold=[01]", r[17]
+                r"rec=\d{8}-\d{6}_\d+\.\d+\.wav;notice=(played|skipped);hold=[01]", r[17]
             )
-            assert r[9] >= keep_from or r[17].endswith("hold=1")
+            assert (r[9] >= keep_from or r[17].endswith("hold=1")) != (r[16] in too_old)
+            assert ("notice=skipped" in r[17]) == (r[16] in skipped)
     assert sum(1 for r in rows if r[17] and r[9] >= keep_from) > 50
+
+
+def add_months(d: date, months: int) -> date:
+    years, month0 = divmod(d.month - 1 + months, 12)
+    year, month = d.year + years, month0 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def deadline(received: date, months: int) -> date:
+    """README: received + months, the day clamped to the month's end, weekend -> Monday."""
+    d = add_months(received, months)
+    return d + timedelta(days=7 - d.weekday()) if d.weekday() >= 5 else d
+
+
+def test_deadline_rule_examples():
+    assert deadline(date(2025, 1, 31), 1) == date(2025, 2, 28)  # clamped, a Friday
+    assert deadline(date(2026, 1, 31), 1) == date(2026, 3, 2)  # 28 Feb 2026 is a Saturday
+    assert deadline(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert deadline(date(2025, 11, 30), 3) == date(2026, 3, 2)  # Sat 28 Feb -> Mon 2 Mar
 
 
 def test_rights_requests_are_answered_in_time_and_respected(big_estate):
@@ -413,26 +465,422 @@ def test_rights_requests_are_answered_in_time_and_respected(big_estate):
         dict(zip(RIGHTS_HEADER, r, strict=True))
         for r in read_csv(one(root, "rights_requests"), "cp1252")[1:]
     ]
-    cutoff = CUTOFF.date()
+    overdue = planted(root, "DSR-OVERDUE")
+    incomplete = planted(root, "DSR-ERASURE-INCOMPLETE")
+    ignored = planted(root, "DSR-OBJECTION-IGNORED")
+    assert overdue and incomplete and ignored
     subscribed = {r[0].strip().lower() for r in read_csv(member_files(root)["subscribed"])[1:]}
     sends = read_csv(one(root, "marketing_sends"))[1:]
+    elsewhere = everyone_but_the_logs(root)
     for r in rows:
         received = datetime.strptime(r["Received"], "%d/%m/%Y").date()
-        limit = timedelta(days=92 if r["Extended"] == "Yes" else 31)
+        months = 3 if r["Extended"] == "Yes" and r["Extension Reason"] else 1
+        due = deadline(received, months)
+        email = r["Requester Email"].strip().lower()
         if r["Status"] == "Open":
-            assert cutoff - received < limit and not r["Completed On"]
+            assert not r["Completed On"]
+            assert (due < AS_OF) == (r["Ref"] in overdue)
             continue
         done = datetime.strptime(r["Completed On"], "%d/%m/%Y").date()
-        assert timedelta(0) < done - received <= limit
-        assert (r["Extended"] == "Yes") == bool(r["Extension Reason"])
-        assert not (r["Request Type"] == "Erasure" and r["Status"] == "Completed")
+        assert received < done < AS_OF
+        assert (done > due) == (r["Ref"] in overdue), r
+        if r["Ref"] not in overdue:
+            assert (r["Extended"] == "Yes") == bool(r["Extension Reason"])
+        if r["Request Type"] == "Erasure" and r["Status"] == "Completed":
+            assert (email in elsewhere) == (r["Ref"] in incomplete), r
         if r["Status"] == "Completed" and r["Request Type"] in (
             "Objection to marketing",
             "Withdraw consent",
         ):
-            email = r["Requester Email"].strip().lower()
-            assert email not in subscribed
-            late = [
-                s for s in sends if s[2].strip().lower() == email and s[3][:10] >= done.isoformat()
-            ]
-            assert not late
+            day_after = (done + timedelta(days=1)).isoformat()
+            late = [s for s in sends if s[2].strip().lower() == email and s[3][:10] >= day_after]
+            assert (email in subscribed or bool(late)) == (r["Ref"] in ignored), r
+
+
+def everyone_but_the_logs(root: Path) -> set[str]:
+    """Lower-cased emails held anywhere but the rights tracker and the disclosures log."""
+    emails = {r[3].strip().lower() for r in read_csv(one(root, "crm_contacts"))[1:]}
+    emails |= {r["Email"].strip().lower() for r in order_rows(root)}
+    for path in member_files(root).values():
+        emails |= {r[0].strip().lower() for r in read_csv(path)[1:]}
+    emails |= {r[2].strip().lower() for r in read_csv(one(root, "marketing_sends"))[1:]}
+    for line in one(root, "chat_transcripts").read_text(encoding="utf-8").splitlines():
+        emails.add(json.loads(line).get("visitorEmail", "").strip().lower())
+    return emails - {""}
+
+
+# ---- ground truth ---------------------------------------------------------------------------
+
+
+def export_records(root: Path) -> tuple[dict[str, dict[str, list[str]]], dict[str, set[str]]]:
+    """Every record of every export as {dataset: {record key: its cells}}, and each dataset's
+    header columns; keys as DESIGN.md section 4 defines them."""
+    records: dict[str, dict[str, list[str]]] = {d: {} for d in DATASETS}
+    headers: dict[str, set[str]] = {d: set() for d in DATASETS}
+
+    def add(dataset: str, key: str, cells: list[str]) -> None:
+        records[dataset].setdefault(key, []).extend(cells)
+
+    crm = read_csv(one(root, "crm_contacts"))
+    headers["crm_contacts"] = set(crm[0])
+    for r in crm[1:]:
+        add("crm_contacts", r[0], r)
+    for path in sorted((root / "orders").glob("orders_export_*.csv")):
+        rows = read_csv(path)
+        headers["orders"] |= set(rows[0])
+        for r in rows[1:]:
+            add("orders", r[0], r)
+    for r in cdr_rows(root):
+        add("call_recordings", r[16], r)
+    for path in member_files(root).values():
+        rows = read_csv(path)
+        headers["marketing_members"] |= set(rows[0])
+        for r in rows[1:]:
+            add("marketing_members", r[0].strip().lower(), r)
+    sends = read_csv(one(root, "marketing_sends"))
+    headers["marketing_sends"] = set(sends[0])
+    for r in sends[1:]:
+        add("marketing_sends", f"{r[0]}|{r[2].strip().lower()}", r)
+    for line in one(root, "chat_transcripts").read_text(encoding="utf-8").splitlines():
+        chat = json.loads(line)
+        headers["chat_transcripts"] |= set(chat)
+        add("chat_transcripts", chat["chatId"], [line])
+    for dataset in ("rights_requests", "disclosures"):
+        rows = read_csv(one(root, dataset), "cp1252")
+        headers[dataset] = set(rows[0])
+        for n, r in enumerate(rows[1:], start=1):
+            add(dataset, r[0] if dataset == "rights_requests" else str(n), r)
+    return records, headers
+
+
+def test_ground_truth_is_sorted_and_deterministic(estate, tmp_path):
+    root, counts = estate
+    text = (root / "ground_truth.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "rule_id,dataset,record_key"
+    assert [tuple(r) for r in csv.reader(lines[1:])] == sorted(ground_truth(root))
+    assert "ground_truth" not in counts
+    generate_estate(tmp_path / "again", CONTACTS, SEED, AS_OF)
+    assert (tmp_path / "again" / "ground_truth.csv").read_text(encoding="utf-8") == text
+
+
+def test_ground_truth_covers_every_rule(estate):
+    root, _ = estate
+    truth = ground_truth(root)
+    per_rule = Counter(rule for rule, _, _ in truth)
+    assert set(per_rule) == RULE_IDS
+    assert min(per_rule.values()) >= 3, per_rule
+    spread = {rule: {d for r, d, _ in truth if r == rule} for rule in ("SEC-PAN", "SEC-CVV")}
+    assert {"crm_contacts", "orders", "chat_transcripts"} <= spread["SEC-PAN"] & spread["SEC-CVV"]
+    assert ("SEC-UNDECLARED", "disclosures", "Contact Name") in truth
+
+
+def test_ground_truth_keys_exist_in_the_exports(estate, big_estate):
+    for root in (estate[0], big_estate):
+        records, headers = export_records(root)
+        for rule, dataset, key in ground_truth(root):
+            assert rule in RULE_IDS and dataset in DATASETS
+            assert key in records[dataset] or (
+                rule == "SEC-UNDECLARED" and key in headers[dataset]
+            ), (rule, dataset, key)
+
+
+# Card numbers as reference/uk-rules.md defines them (prefix, lengths); kept apart from the
+# generator's own list so that the two can disagree.
+CARD_SCHEMES = [
+    ("4", (13, 16, 19)),
+    *((str(p), (16,)) for p in [*range(51, 56), *range(2221, 2721)]),
+    ("34", (15,)),
+    ("37", (15,)),
+    *((str(p), range(16, 20)) for p in ["6011", *map(str, range(644, 650)), "65"]),
+    *((str(p), range(16, 20)) for p in range(3528, 3590)),
+    *((str(p), range(14, 20)) for p in [*map(str, range(300, 306)), "36"]),
+]
+
+
+LONG_DIGIT_RUN = re.compile(r"[0-9](?:[ -]?[0-9]){12,}")
+
+
+def card_numbers(text: str) -> list[str]:
+    """Every reading of text as a card number: any run of whole digit groups (split at one
+    space or dash) of a longer run, 13-19 digits, a scheme's prefix and length, Luhn-valid."""
+    found = []
+    for run in LONG_DIGIT_RUN.findall(text):
+        groups = re.split(r"[ -]", run)
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups) + 1):
+                digits = "".join(groups[i:j])
+                schemes = (digits.startswith(p) and len(digits) in n for p, n in CARD_SCHEMES)
+                if 13 <= len(digits) <= 19 and _luhn(digits) and any(schemes):
+                    found.append(digits)
+    return found
+
+
+def test_no_card_number_outside_the_planted_records(estate, big_estate):
+    for root in (estate[0], big_estate):
+        records, _ = export_records(root)
+        holding = {
+            (dataset, key)
+            for dataset, by_key in records.items()
+            for key, cells in by_key.items()
+            if any(card_numbers(cell) for cell in cells)
+        }
+        assert holding == {(d, k) for r, d, k in ground_truth(root) if r == "SEC-PAN"}
+        assert len({d for d, _ in holding}) >= 4
+
+
+def test_near_misses_are_present(estate):
+    root, _ = estate
+    records, _ = export_records(root)
+    text = {d: "\n".join("\x1f".join(c) for c in by_key.values()) for d, by_key in records.items()}
+    everything = "\n".join(text.values())
+    for needle in (
+        r"4111 \*{4} \*{4} 1111",  # masked card
+        r"IMEI 35\d{13}\b",
+        r"ICCID 89\d{17,18}\b",
+        r"Card number \d{4} \d{4} \d{4} \d{4} rejected",  # Luhn failure
+        r"Shopify order #\d+ \(order id 45\d{14}\)",
+        r"never share your CVV",
+        r"CVV not provided",
+        r"DOB not given",
+        r"Renewal call booked for \d\d/\d\d/\d{4}",
+    ):
+        assert re.search(needle, everything), needle
+    assert not card_numbers("4111 **** **** 1111") and card_numbers("4111 1111 1111 1111")
+    log = text["disclosures"]
+    for needle in ("ROYAL MAIL", "dpd uk", "Wholesale delivery", "Sales ledger", "UK IDTA"):
+        assert needle in log
+    assert re.search(r"\x1fIreland\x1f\x1f", log)  # EEA, no safeguard needed
+    created = {r["Created at"] for r in order_rows(root)}
+    assert "2020-03-31 23:30:00 +0100" in created  # FY ending 31 March 2020: past retention
+    assert "2020-04-01 00:30:00 +0100" in created  # 31 March 23:30 UTC, but the next FY
+    starts = {r[9] for r in cdr_rows(root) if r[17]}
+    assert {"2025-06-30 00:00:00", "2025-06-29 23:59:00"} <= starts  # T - 12 months, a minute more
+    chats = text["chat_transcripts"]
+    assert '"startedAt": "2025-06-29T23:00:00Z"' in chats  # exactly T - 12 months (BST)
+    crm_activity = {r[7] for r in read_csv(one(root, "crm_contacts"))[1:]}
+    assert crm_activity & {"2024-06-30 00:00", "6/30/2024 12:00 AM", "30/06/2024 00:00"}
+
+
+def test_identifiers_are_never_shared_between_people(estate):
+    root, _ = estate
+    crm = read_csv(one(root, "crm_contacts"))[1:]
+    emails = [r[3].strip().lower() for r in crm if r[3]]
+    phones = [re.sub(r"\D", "", r[4])[-10:] for r in crm if r[4]]
+    assert len(emails) == len(set(emails)) and len(phones) == len(set(phones))
+    assert all(r[3] or r[4] for r in crm)  # every contact can be linked to its person
+
+
+# ---- an independent reading of expectations/README.md over the written files -----------------
+
+FREE_TEXT = {
+    "crm_contacts": ("notes",),
+    "orders": ("notes", "note_attributes"),
+    "marketing_members": ("unsub_reason_other", "notes"),
+    "chat_transcripts": ("messages",),
+}
+SAFE_COUNTRIES = {"united kingdom", "ireland", "france", "germany", "netherlands", "spain"}
+CVV = re.compile(r"(?i)(cvv2?|cvc2?|csc|security code)[^0-9]{0,5}[0-9]{3,4}(?![0-9])")
+DOB = re.compile(r"(?i)(dob|d\.o\.b\.?|date of birth)[^0-9]{0,12}[0-9]{1,4}[/.-][0-9]{1,2}[/.-]")
+NINO = re.compile(r"(?i)[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]")
+SALE = re.compile(r"(?i)\b(sale|sold|sell|selling)\b|list rental")
+ORDER_IDENTITY = ("email", "billing_name", "shipping_name", "billing_phone", "shipping_phone")
+
+
+def midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=LONDON)
+
+
+def fy_end(ts: datetime) -> date:
+    d = ts.astimezone(LONDON).date()
+    return date(d.year, 3, 31) if d <= date(d.year, 3, 31) else date(d.year + 1, 3, 31)
+
+
+def staged_warehouse(root: Path, work: Path):
+    """The audit's own ingest, staging and identity resolution over the written exports."""
+    data_map = load_data_map(REPO / "data_map")
+    conn = connect(work / "oracle.duckdb")
+    for spec in data_map.datasets.values():
+        load = load_dataset(conn, spec, root)
+        assert not load.skipped and all(f.rows_rejected == 0 for f in load.files), spec.name
+        build_staging(conn, spec)
+    build_subjects(conn, list(data_map.datasets.values()), b"test-secret")
+    return conn, data_map
+
+
+def query(conn, sql: str) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def audit_findings(root: Path, as_of: date, work: Path) -> set[tuple[str, str, str]]:
+    """Every finding of the 19 rules, computed in Python from the staged tables."""
+    conn, data_map = staged_warehouse(root, work)
+    try:
+        found = _retention_and_consent(conn, data_map, as_of)
+        found |= _security(conn, data_map)
+        found |= _third_parties_and_rights(conn, data_map, as_of)
+    finally:
+        conn.close()
+    return found
+
+
+def _subjects(conn) -> tuple[dict[tuple[str, str], str], dict[str, dict[str, list[str]]]]:
+    subject, keys = {}, {}
+    for r in query(conn, "select dataset, record_key, subject_key from core.subject_records"):
+        subject[(r["dataset"], r["record_key"])] = r["subject_key"]
+        keys.setdefault(r["subject_key"], {}).setdefault(r["dataset"], []).append(r["record_key"])
+    return subject, keys
+
+
+def _retention_and_consent(conn, data_map, as_of: date) -> set[tuple[str, str, str]]:
+    st = {name: query(conn, f"select * from staging.{ident(name)}") for name in data_map.datasets}
+    subject, _ = _subjects(conn)
+    months_ago = {m: midnight(add_months(as_of, -m)) for m in (12, 24)}
+    days_ago = {d: midnight(as_of - timedelta(days=d)) for d in (7, 30)}
+    found: set[tuple[str, str, str]] = set()
+
+    def of(dataset: str, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        by: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            if (s := subject.get((dataset, r["record_key"]))) is not None:
+                by.setdefault(s, []).append(r)
+        return by
+
+    orders_of, members_of = (
+        of("orders", st["orders"]),
+        of("marketing_members", st["marketing_members"]),
+    )
+    crm_of = of("crm_contacts", st["crm_contacts"])
+    for r in st["call_recordings"]:
+        if r["recording_file"] and r["started_at"] < months_ago[12] and r["legal_hold"] is not True:
+            found.add(("RET-CALLS", "call_recordings", r["record_key"]))
+        if r["recording_notice"] is not None and r["recording_notice"] != "played":
+            found.add(("CON-CALL-NOTICE", "call_recordings", r["record_key"]))
+    order_rows_by_key: dict[str, list[dict[str, Any]]] = {}
+    for r in st["orders"]:
+        order_rows_by_key.setdefault(r["record_key"], []).append(r)
+    for key, rows in order_rows_by_key.items():
+        expired = add_months(fy_end(rows[0]["created_at"]), 72) < as_of
+        if expired and any(r[c] is not None for r in rows for c in (*ORDER_IDENTITY, "phone")):
+            found.add(("RET-ORDERS", "orders", key))
+    for r in st["crm_contacts"]:
+        s = subject[("crm_contacts", r["record_key"])]  # every contact has an email or phone
+        if s not in orders_of:
+            if r["last_activity_at"] < months_ago[24]:
+                found.add(("RET-PROSPECT", "crm_contacts", r["record_key"]))
+        elif add_months(fy_end(max(o["created_at"] for o in orders_of[s])), 72) < as_of:
+            found.add(("RET-CUSTOMER", "crm_contacts", r["record_key"]))
+        if r["unsubscribed_from_all_email"] is False and any(
+            m["status"] == "unsubscribed" and m["unsubscribed_at"] <= days_ago[7]
+            for m in members_of.get(s, [])
+        ):
+            found.add(("CON-OPTOUT-SYNC", "crm_contacts", r["record_key"]))
+    for r in st["marketing_members"]:
+        s = subject.get(("marketing_members", r["record_key"]))
+        profile = any(r[c] is not None for c in ("first_name", "last_name", "phone"))
+        if r["status"] == "unsubscribed" and r["unsubscribed_at"] < days_ago[30] and profile:
+            found.add(("RET-UNSUB", "marketing_members", r["record_key"]))
+        if (
+            r["status"] == "subscribed"
+            and r["optin_at"] is None
+            and not any(o["accepts_marketing"] is True for o in orders_of.get(s, []))
+        ):
+            found.add(("CON-NO-BASIS", "marketing_members", r["record_key"]))
+        if r["status"] == "subscribed" and any(
+            c["unsubscribed_from_all_email"] is True and c["last_activity_at"] <= days_ago[7]
+            for c in crm_of.get(s, [])
+        ):
+            found.add(("CON-OPTOUT-SYNC", "marketing_members", r["record_key"]))
+    for r in st["chat_transcripts"]:
+        if r["started_at"] < months_ago[12]:
+            found.add(("RET-CHAT", "chat_transcripts", r["record_key"]))
+    for r in st["marketing_sends"]:
+        s = subject.get(("marketing_sends", r["record_key"]))
+        if any(
+            m["status"] == "unsubscribed" and r["sent_at"] > m["unsubscribed_at"]
+            for m in members_of.get(s, [])
+        ):
+            found.add(("CON-SEND-AFTER-OPTOUT", "marketing_sends", r["record_key"]))
+    return found
+
+
+def _security(conn, data_map) -> set[tuple[str, str, str]]:
+    found: set[tuple[str, str, str]] = set()
+    for name, spec in data_map.datasets.items():
+        declared = set(spec.source_columns) | set(spec.files.column_names or [])
+        raw = query(conn, f"select * from raw.{ident(name)}")
+        columns = [c for c in (raw[0] if raw else {}) if not c.startswith("_")]
+        found |= {("SEC-UNDECLARED", name, c) for c in columns if c not in declared}
+        keys = {
+            (r["_source_file"], r["_row_number"]): r["record_key"]
+            for r in query(conn, f"select * from staging.{ident(name)}")
+        }
+        for r in raw:
+            if any(card_numbers(r[c]) for c in columns if r[c]):
+                found.add(("SEC-PAN", name, keys[(r["_source_file"], r["_row_number"])]))
+        for r in query(conn, f"select * from staging.{ident(name)}"):
+            texts = [r[c] for c in FREE_TEXT.get(name, ()) if r[c]]
+            if any(CVV.search(t) for t in texts):
+                found.add(("SEC-CVV", name, r["record_key"]))
+            if any(DOB.search(t) or NINO.search(t) for t in texts):
+                found.add(("SEC-UNDECLARED", name, r["record_key"]))
+    return found
+
+
+def _third_parties_and_rights(conn, data_map, as_of: date) -> set[tuple[str, str, str]]:
+    found: set[tuple[str, str, str]] = set()
+    for r in query(conn, "select * from staging.disclosures"):
+        key = r["record_key"]
+        if " ".join((r["recipient"] or "").lower().split()) not in APPROVED:
+            found.add(("TPD-UNAPPROVED", "disclosures", key))
+        if SALE.search(r["purpose"] or ""):
+            found.add(("TPD-SALE", "disclosures", key))
+        no_safeguard = r["safeguard"] is None or r["safeguard"].lower() == "none"
+        if (r["country"] or "").lower() not in SAFE_COUNTRIES and no_safeguard:
+            found.add(("TPD-TRANSFER", "disclosures", key))
+    subject, records_of = _subjects(conn)
+    members = {r["record_key"]: r for r in query(conn, "select * from staging.marketing_members")}
+    sent = {
+        r["record_key"]: r["sent_at"] for r in query(conn, "select * from staging.marketing_sends")
+    }
+    for r in query(conn, "select * from staging.rights_requests"):
+        key, done = r["record_key"], r["completed_on"]
+        months = 3 if r["extended"] is True and r["extension_reason"] else 1
+        due = deadline(r["received_on"], months)
+        if (done is not None and done > due) or (done is None and due < as_of):
+            found.add(("DSR-OVERDUE", "rights_requests", key))
+        if r["status"] != "Completed":
+            continue
+        held = records_of.get(subject.get(("rights_requests", key)), {})
+        if r["request_type"] == "Erasure" and set(held) - {"rights_requests", "disclosures"}:
+            found.add(("DSR-ERASURE-INCOMPLETE", "rights_requests", key))
+        if r["request_type"] in ("Objection to marketing", "Withdraw consent"):
+            day_after = midnight(done + timedelta(days=1))
+            subscribed = any(
+                members[k]["status"] == "subscribed" for k in held.get("marketing_members", [])
+            )
+            if subscribed or any(sent[k] >= day_after for k in held.get("marketing_sends", [])):
+                found.add(("DSR-OBJECTION-IGNORED", "rights_requests", key))
+    return found
+
+
+def test_ground_truth_is_exactly_what_the_rules_find(estate, tmp_path):
+    root, _ = estate
+    assert audit_findings(root, AS_OF, tmp_path) == ground_truth(root)
+
+
+def test_ground_truth_is_exact_on_a_bigger_estate(big_estate, tmp_path):
+    assert audit_findings(big_estate, BIG_AS_OF, tmp_path) == ground_truth(big_estate)
+
+
+@pytest.mark.parametrize(
+    ("contacts", "seed", "as_of"),
+    [(400, 7, date(2026, 3, 31)), (400, 8, date(2024, 2, 29)), (400, 9, date(2025, 11, 2))],
+)
+def test_ground_truth_is_exact_on_other_dates(tmp_path, contacts, seed, as_of):
+    """Financial-year ends, a leap day, an as-of just after the clocks go back."""
+    generate_estate(tmp_path / "exports", contacts, seed, as_of)
+    found = audit_findings(tmp_path / "exports", as_of, tmp_path)
+    assert found == ground_truth(tmp_path / "exports")

@@ -14,7 +14,6 @@ EXTENSIONS = ("2001", "2002", "2003", "2004", "2005", "2010", "2011", "2012")
 DDIS = ("01908048100", "01908048200", "01908048300")
 LATIN1_NAME_RATE = 0.010  # of non-ASCII names (~1 in 4): about 1 in 500 calls overall
 AMAFLAGS_DOCUMENTATION = 3
-RECORDING_RETENTION_DAYS = 365
 LEGAL_HOLD_RATE = 0.005
 CdrField = str | int | bytes | None
 
@@ -42,17 +41,33 @@ def caller_id(name: str, number: str, rng: Random) -> str | bytes:
     return clid
 
 
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """What the dialplan wrote for an answered call: kept (or purged), notice, legal hold."""
+
+    kept: bool
+    notice: str = "played"
+    hold: bool = False
+
+
 def build_call(
-    p: Person | None, mobile: str, rng: Random, ids: CallIds, start: int, keep_from: int
+    p: Person | None,
+    mobile: str,
+    rng: Random,
+    ids: CallIds,
+    start: int,
+    keep_from: int,
+    recording: Recording | None = None,
 ) -> list[CdrField]:
     """One CDR line for a call from `mobile` starting at `start` (p None: unknown caller).
 
     Recordings of calls started before `keep_from` were purged (retention) unless on legal
-    hold.  The caller should leave a couple of hours before the end of the window."""
+    hold.  `recording` forces an answered call with that recording (planted cases).
+    The caller should leave a couple of hours before the end of the window."""
     n = ids.take()
     src = caller_number(mobile, rng)
     name = p.full_name if p is not None else src
-    disposition = rng.choice(_DISPOSITION_POOL)
+    disposition = rng.choice(_DISPOSITION_POOL) if recording is None else "ANSWERED"
     ring = rng.randint(2, 25)
     answered = disposition == "ANSWERED"
     billsec = min(3600, 15 + int(rng.expovariate(1 / 280))) if answered else 0
@@ -62,6 +77,9 @@ def build_call(
     via_queue = rng.random() < 0.6
     ext = rng.choice(EXTENSIONS)
     rings_agent = disposition in ("ANSWERED", "NO ANSWER", "BUSY")
+    if recording is None and answered:
+        hold = rng.random() < LEGAL_HOLD_RATE
+        recording = Recording(kept=start >= keep_from or hold, hold=hold)
     return [
         "",  # accountcode
         src,
@@ -80,17 +98,16 @@ def build_call(
         disposition,
         AMAFLAGS_DOCUMENTATION,
         system_id,
-        recording_field(rng, start, uniqueid, start >= keep_from) if answered else "",
+        recording_field(start, uniqueid, recording) if recording is not None else "",
         "",  # peeraccount
         system_id,
         n,
     ]
 
 
-def recording_field(rng: Random, start: int, uniqueid: str, in_retention: bool) -> str:
+def recording_field(start: int, uniqueid: str, rec: Recording) -> str:
     """userfield of an answered call; empty once the recording has been purged."""
-    hold = rng.random() < LEGAL_HOLD_RATE
-    if not (in_retention or hold):
+    if not rec.kept:
         return ""
-    notice = "skipped" if rng.random() < 0.01 else "played"
-    return f"rec={compact_local(start)}-{uniqueid}.wav;notice={notice};hold={int(hold)}"
+    stamp = compact_local(start)  # "_" before the uniqueid: no digit run reads as a card number
+    return f"rec={stamp}_{uniqueid}.wav;notice={rec.notice};hold={int(rec.hold)}"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from random import Random
 
 from .people import Person, messy_email, messy_phone
-from .timeline import Clock, local_minutes, local_uk_excel, local_us_excel
+from .timeline import local_minutes, local_uk_excel, local_us_excel
 from .vocab import CONTACT_OWNERS, CRM_NOTES, JOB_TITLES, LEAD_STATUSES
 
 CRM_PHONE_WEIGHTS = (50, 20, 15, 5, 3, 2, 5)
@@ -27,35 +27,43 @@ def pick_date_layout(rng: Random) -> Callable[[int], str]:
 def build_contact(
     p: Person,
     rng: Random,
-    clock: Clock,
     record_id: int,
-    last_activity: int | None,
-    member_status: str | None,
+    last_activity: int,
+    marketing: bool,
+    unsubscribed: bool,
+    with_email: bool = True,
+    with_phone: bool = True,
+    notes: str | None = None,
 ) -> list[str]:
-    """One row of the contacts export, in CRM_HEADER order."""
+    """One row of the contacts export, in CRM_HEADER order.
+
+    unsubscribed: "Unsubscribed from all email" (set when the person opted out anywhere);
+    last_activity is never empty (HubSpot counts the flag change as activity too)."""
     fmt = pick_date_layout(rng)
-    is_marketing = member_status == "subscribed" or (member_status is None and rng.random() < 0.05)
-    unsubscribed = member_status == "unsubscribed"
+    is_marketing = marketing or (not unsubscribed and rng.random() < 0.02)
     yes_no = ("Yes", "No") if rng.random() < 0.05 else ("true", "false")
-    unsub_text = yes_no[0] if unsubscribed else yes_no[1]
+    email = messy_email(p.email, rng, 0.10, 0.02, 0.03) if with_email else ""
+    phone = messy_phone(p.mobile, rng, CRM_PHONE_WEIGHTS) if with_phone else ""
+    if notes is None:
+        notes = rng.choice(CRM_NOTES) if rng.random() < 0.12 else ""
     return [
         str(record_id),
         p.first,
         p.last,
-        "" if rng.random() < 0.03 else messy_email(p.email, rng, 0.10, 0.02, 0.03),
-        "" if rng.random() < 0.05 else messy_phone(p.mobile, rng, CRM_PHONE_WEIGHTS),
+        email,
+        phone,
         rng.choice(JOB_TITLES) if rng.random() < 0.2 else "",
         rng.choice(CONTACT_OWNERS) if rng.random() < 0.6 else "",
-        fmt(last_activity) if last_activity is not None else "",
-        lead_status(rng, last_activity is not None),
-        "Marketing contact" if is_marketing else "Non-marketing contact",
+        fmt(last_activity),
+        lead_status(rng, last_activity > p.created),
+        "Marketing contact" if is_marketing and not unsubscribed else "Non-marketing contact",
         fmt(p.created),
-        unsub_text,
+        yes_no[0] if unsubscribed else yes_no[1],
         f"{p.flat}, {p.street}" if p.flat else p.street,
         p.city,
         p.postcode,
         "United Kingdom",
-        rng.choice(CRM_NOTES) if rng.random() < 0.12 else "",
+        notes,
     ]
 
 

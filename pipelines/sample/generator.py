@@ -1,4 +1,10 @@
-"""Orchestration: one deterministic pass over the people, every export streamed at once."""
+"""Orchestration: one deterministic pass over the people, every export streamed at once.
+
+Ordinary people are written the way a well-run company's systems hold them: every retention
+period honoured, opt-outs propagated, rights requests answered in time. The planted cases
+(pipelines/sample/planted/) break each audit rule on purpose, or come as close as they can
+without breaking it; what they break is written to out_dir/ground_truth.csv.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +13,28 @@ from datetime import date
 from pathlib import Path
 from random import Random
 
-from .calls import RECORDING_RETENTION_DAYS, CallIds, build_call
+from .calls import CallIds, Recording, build_call
 from .chats import build_chat
 from .crm import RECORD_ID_BASE, RECORD_ID_STEP, build_contact
-from .disclosures import disclosure_count, disclosure_rows
+from .disclosures import EXTRA_COLUMN, Disclosure, disclosure_count, disclosure_rows
 from .ids import spaced_id
 from .marketing import Campaigns, Member, build_campaigns, build_member, plan_member, send_rows
 from .orders import OrderIds, build_order
-from .people import Person, PersonFactory, random_mobile
+from .people import Person, PersonFactory
+from .planted import Schedule, schedule
+from .policy import Cutoffs
 from .rights import (
+    ERASED_RATE,
     MIN_REQUESTS,
     RIGHTS_RATE,
     RightsRequest,
     build_request,
+    erased_person_request,
     marketing_stop,
     rights_rows,
 )
 from .timeline import DAY, HOUR, Clock
+from .truth import GroundTruth, email_key
 from .writers import DISCLOSURES_HEADER, RIGHTS_HEADER, EstateWriters
 
 PROGRESS_EVERY = 5_000
@@ -33,6 +44,10 @@ MEMBER_RATE = 0.60
 CHAT_RATE = 0.15
 GUEST_ORDER_RATE = 0.031  # ~3% of all orders (customers average 1.0 order per contact)
 UNKNOWN_CALLER_RATE = 0.05
+NO_CONSENT_RATE = 0.10  # unsubscribed/cleaned members whose OPTIN_TIME was never recorded
+SOFT_OPT_IN_RATE = 0.30  # subscribed buyers added from checkout (marketing accepted), no OPTIN_TIME
+NO_EMAIL_RATE = 0.03  # CRM contacts known only by phone (plain prospects)
+NO_PHONE_RATE = 0.05
 
 
 def generate_estate(
@@ -42,47 +57,81 @@ def generate_estate(
     as_of: date,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write all eight exports under out_dir/<dataset>/; return data rows written per dataset."""
+    """Write all eight exports under out_dir/<dataset>/ and the expected audit findings to
+    out_dir/ground_truth.csv; return data rows written per dataset."""
     rng = Random(seed)
     clock = Clock.for_as_of(as_of)
     list_id = f"{rng.getrandbits(40):010x}"
     campaigns = build_campaigns(rng, clock)
     forced = sorted(rng.sample(range(contacts), min(MIN_REQUESTS, contacts)))
-    with EstateWriters(Path(out_dir), as_of, list_id) as out:
+    plan = schedule(Random(rng.getrandbits(64)), contacts)
+    out_dir = Path(out_dir)
+    with EstateWriters(out_dir, as_of, list_id) as out:
         estate = Estate(rng, clock, campaigns, out, contacts)
         done = 0
         for i in range(contacts):
-            estate.contact(i, forced_request=i in forced, extended=bool(forced) and i == forced[0])
+            estate.index(
+                i, plan, forced_request=i in forced, extended=bool(forced) and i == forced[0]
+            )
             done += 1
             if progress is not None and done == PROGRESS_EVERY:
                 progress(done)
                 done = 0
         if progress is not None and done:
             progress(done)
-        out.excel_csv("rights_requests", RIGHTS_HEADER, rights_rows(estate.requests))
-        out.excel_csv(
-            "disclosures",
-            DISCLOSURES_HEADER,
-            disclosure_rows(rng, clock, disclosure_count(contacts)),
-        )
+        estate.finish(out_dir)
     return dict(out.counts)
 
 
 class Estate:
-    """Builds each contact's records in every system and hands them to the writers."""
+    """Builds each person's records in every system and hands them to the writers."""
 
     def __init__(
         self, rng: Random, clock: Clock, campaigns: Campaigns, out: EstateWriters, contacts: int
     ) -> None:
         self.rng, self.clock, self.campaigns, self.out = rng, clock, campaigns, out
         self.contacts = contacts
+        self.cut = Cutoffs.at(clock)
         self.people = PersonFactory(rng, clock)
         self.order_ids = OrderIds()
         self.call_ids = CallIds()
         self.members = 0
         self.chats = 0
         self.requests: list[RightsRequest] = []
-        self.keep_recordings_from = clock.end - RECORDING_RETENTION_DAYS * DAY
+        self.disclosures: list[Disclosure] = []
+        self.truth = GroundTruth()
+
+    # ---- the pass ------------------------------------------------------------------------
+
+    def index(self, i: int, plan: Schedule, forced_request: bool, extended: bool) -> None:
+        """Contact slot i: an ordinary contact or a planted one, then any planted extras."""
+        slots, extras = plan.at(i)
+        for case in slots:
+            case.build(self, i)
+        if not slots:
+            self.contact(i, forced_request, extended)
+        for case in extras:
+            case.build(self, i)
+        self.others()
+
+    def finish(self, out_dir: Path) -> None:
+        """The hand-kept logs (written last, in date order) and the ground truth."""
+        tracker = rights_rows(self.requests)
+        for req, row in tracker:
+            for rule in req.expect:
+                self.truth.add(rule, "rights_requests", row[0])
+        self.out.excel_csv("rights_requests", RIGHTS_HEADER, [row for _, row in tracker])
+        log = disclosure_rows(
+            self.rng, self.clock, disclosure_count(self.contacts), self.disclosures
+        )
+        for n, (d, _) in enumerate(log, start=1):
+            for rule in d.expect:
+                self.truth.add(rule, "disclosures", str(n))
+        self.out.excel_csv(
+            "disclosures", (*DISCLOSURES_HEADER, EXTRA_COLUMN), [row for _, row in log]
+        )
+        self.truth.add("SEC-UNDECLARED", "disclosures", EXTRA_COLUMN)
+        self.truth.write(out_dir)
 
     def created_at(self, i: int) -> int:
         """Create dates rise with the record id; more sign-ups in later years."""
@@ -90,33 +139,60 @@ class Estate:
         x = (i + self.rng.random()) / self.contacts
         return self.clock.start + int(span * x**0.8)
 
+    # ---- ordinary people -------------------------------------------------------------------
+
     def contact(self, i: int, forced_request: bool = False, extended: bool = False) -> None:
-        rng = self.rng
+        rng, clock, cut = self.rng, self.clock, self.cut
         p = self.people.make(self.created_at(i))
         request = None
         if forced_request or rng.random() < RIGHTS_RATE:
-            request = build_request(p, rng, self.clock, force_extended=extended)
+            request = build_request(p, rng, clock, force_extended=extended)
             self.requests.append(request)
-        member = self.plan_member(p, marketing_stop(request))
-        activity = [p.created]
-        if rng.random() < CUSTOMER_RATE:
-            activity += self.orders(p, member)
+        stop = marketing_stop(request)
+        member = self.plan_member(p, stop)
+        orders = self.orders(p, member) if rng.random() < CUSTOMER_RATE else []
+        activity = [p.created, *(when for when, _ in orders)]
         if rng.random() < CALLER_RATE:
             activity += self.calls(p)
-        if rng.random() < CHAT_RATE:
+        chatted = rng.random() < CHAT_RATE
+        if chatted:
             activity.append(self.chat(p))
-        last = max(activity) if len(activity) > 1 else None
-        record_id = spaced_id(i, rng, RECORD_ID_BASE, RECORD_ID_STEP)
-        self.out.crm(
-            build_contact(p, rng, self.clock, record_id, last, member.status if member else None)
+        unsubscribed = member is not None and member.status == "unsubscribed"
+        if unsubscribed:  # the CRM picked the opt-out up from Mailchimp shortly after
+            assert member is not None
+            activity.append(clock.before_end(member.end + rng.randint(60, 6 * HOUR)))
+        if stop is not None:  # ... or from the handled objection
+            activity.append(clock.before_end(stop[1]))
+        last = max(activity)
+        if not orders and last < cut.prospects:  # e.g. opened an email: still a live prospect
+            last = clock.daytime(rng, cut.prospects + DAY, clock.end - HOUR)
+        plain = not orders and member is None and request is None and not chatted
+        self.write_contact(
+            p,
+            i,
+            last,
+            unsubscribed=unsubscribed or stop is not None,
+            marketing=member is not None and member.status == "subscribed",
+            with_email=not plain or rng.random() >= NO_EMAIL_RATE,
         )
         if member is not None:
-            self.member(p, member)
+            bought_with_consent = any(accepted for _, accepted in orders)
+            if member.status == "subscribed":
+                member.optin = not (bought_with_consent and rng.random() < SOFT_OPT_IN_RATE)
+            else:
+                member.optin = rng.random() >= NO_CONSENT_RATE
+            self.write_member(p, member)
+
+    def others(self) -> None:
+        """People outside the CRM: guest checkouts, unknown callers, erased people."""
+        rng = self.rng
         if rng.random() < GUEST_ORDER_RATE:
-            guest = self.people.make_any_time()
-            self.orders(guest, None, count=1)
+            self.orders(self.people.make_any_time(), None, count=1, keep_latest=False)
         if rng.random() < UNKNOWN_CALLER_RATE:
             self.unknown_call()
+        if rng.random() < ERASED_RATE:
+            erased = self.people.make_any_time()
+            self.requests.append(erased_person_request(erased, rng, self.clock))
 
     def plan_member(self, p: Person, stop: tuple[int, int] | None) -> Member | None:
         if self.rng.random() >= MEMBER_RATE:
@@ -131,39 +207,116 @@ class Estate:
             self.clock.daytime(self.rng, p.created, self.clock.end - 2 * HOUR) for _ in range(count)
         )
 
-    def orders(self, p: Person, member: Member | None, count: int = 0) -> list[int]:
-        times = self.times_after(p, count or self.rng.randint(1, 4))
+    def orders(
+        self, p: Person, member: Member | None, count: int = 0, keep_latest: bool = True
+    ) -> list[tuple[int, bool]]:
+        """p's orders: (instant, marketing accepted on an order still held) each.
+
+        Orders past their retention are anonymised; a CRM customer's latest order is always
+        still held (keep_latest), else the contact would have been deleted with it."""
+        rng = self.rng
+        times = self.times_after(p, count or rng.randint(1, 4))
+        if keep_latest and self.cut.order_expired(times[-1]):
+            lo = max(p.created, self.cut.orders)
+            times[-1] = self.clock.daytime(rng, lo, self.clock.end - 2 * HOUR)
+            times.sort()
+        placed = []
         for when in times:
             accepts = member is not None and member.start <= when < member.end
-            self.out.order(build_order(p, self.rng, self.clock, self.order_ids, when, accepts))
-        return times
+            self.write_order(p, when, accepts=accepts)
+            placed.append((when, accepts and not self.cut.order_expired(when)))
+        return placed
 
     def calls(self, p: Person) -> list[int]:
         times = self.times_after(p, self.rng.randint(1, 3))
         for start in times:
-            self.out.call(
-                build_call(p, p.mobile, self.rng, self.call_ids, start, self.keep_recordings_from)
-            )
+            self.write_call(p.mobile, start, person=p)
         return times
 
     def unknown_call(self) -> None:
         rng, clock = self.rng, self.clock
         stranger = self.people.make_any_time() if rng.random() < 0.5 else None
-        mobile = stranger.mobile if stranger is not None else random_mobile(rng)
+        mobile = stranger.mobile if stranger is not None else self.people.phones.take()
         start = clock.daytime(rng, clock.start, clock.end - 2 * HOUR)
-        self.out.call(
-            build_call(stranger, mobile, rng, self.call_ids, start, self.keep_recordings_from)
-        )
+        self.write_call(mobile, start, person=stranger)
 
     def chat(self, p: Person) -> int:
-        (started,) = self.times_after(p, 1)
-        self.out.chat(build_chat(p, self.rng, started, self.chats))
-        self.chats += 1
+        """A chat from p within the last 12 months (older transcripts were deleted)."""
+        lo = max(p.created, self.cut.chats)
+        started = self.clock.daytime(self.rng, lo, self.clock.end - HOUR)
+        self.write_chat(p, started)
         return started
 
-    def member(self, p: Person, m: Member) -> None:
+    # ---- writing one record (ordinary and planted people alike) -----------------------------
+
+    def write_contact(
+        self,
+        p: Person,
+        i: int,
+        last_activity: int,
+        *,
+        unsubscribed: bool = False,
+        marketing: bool = False,
+        with_email: bool = True,
+        notes: str | None = None,
+    ) -> str:
+        """The CRM row of contact slot i; returns its Record ID."""
+        rng = self.rng
+        assert p.created <= last_activity < self.clock.end
+        with_phone = not with_email or rng.random() >= NO_PHONE_RATE
+        record_id = spaced_id(i, rng, RECORD_ID_BASE, RECORD_ID_STEP)
+        row = build_contact(
+            p, rng, record_id, last_activity, marketing, unsubscribed, with_email, with_phone, notes
+        )
+        self.out.crm(row)
+        return str(record_id)
+
+    def write_order(
+        self,
+        p: Person,
+        when: int,
+        *,
+        accepts: bool = False,
+        anonymise: bool | None = None,
+        notes: str | None = None,
+        items: int = 0,
+        tweak: Callable[[list[list[str]]], None] | None = None,
+    ) -> str:
+        """One order (anonymised when past retention unless told); returns its Name."""
+        if anonymise is None:
+            anonymise = self.cut.order_expired(when)
+        name, rows = build_order(
+            p, self.rng, self.clock, self.order_ids, when, accepts, anonymise, notes, items
+        )
+        if tweak is not None:
+            tweak(rows)
+        self.out.order(rows)
+        return name
+
+    def write_call(
+        self, mobile: str, start: int, *, person: Person | None, recording: Recording | None = None
+    ) -> str:
+        """One CDR line; returns its uniqueid as exported."""
+        fields = build_call(
+            person, mobile, self.rng, self.call_ids, start, self.cut.recordings, recording
+        )
+        self.out.call(fields)
+        return str(fields[16])
+
+    def write_chat(self, p: Person, started: int, planted: tuple[str, str] | None = None) -> str:
+        """One transcript; returns its chatId."""
+        chat = build_chat(p, self.rng, started, self.chats, planted)
+        self.chats += 1
+        self.out.chat(chat)
+        return str(chat["chatId"])
+
+    def write_member(self, p: Person, m: Member) -> str:
+        """One audience member and the sends it received; returns the member's key."""
+        if m.reduced is None:  # unsubscribed over 30 days ago: only the suppression entry kept
+            m.reduced = m.status == "unsubscribed" and m.end < self.cut.unsub
         row = build_member(p, m, self.rng, self.clock, self.campaigns, self.members)
         self.members += 1
         self.out.member(m.status, row)
         if m.sends:
             self.out.sends(send_rows(m, self.campaigns))
+        return email_key(m.email)

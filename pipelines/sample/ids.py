@@ -39,7 +39,12 @@ def scrambled(k: int, bits: int = 48, salt: int = 0x5DEECE66D) -> int:
 
 
 def guid(k: int, rng: Random) -> str:
-    """A UUID-looking id, unique per k (the last group encodes k)."""
-    a, b, c, d = rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(14)
+    """A UUID-looking id, unique per k (the last group encodes k).
+
+    The second group starts with a letter and the fourth starts and ends with one, so no run of
+    digit groups can read as a 13-19 digit card number."""
+    a, b, c, d = rng.getrandbits(32), rng.getrandbits(12), rng.getrandbits(12), rng.getrandbits(8)
+    b |= (0xA + rng.randrange(6)) << 12
+    variant = ((0xA + rng.randrange(2)) << 12) | (d << 4) | (0xA + rng.randrange(6))
     tail = scrambled(k, 48, salt=0x2545F4914F6C)
-    return f"{a:08x}-{b:04x}-4{c:03x}-{0x8000 | d:04x}-{tail:012x}"
+    return f"{a:08x}-{b:04x}-4{c:03x}-{variant:04x}-{tail:012x}"

@@ -66,6 +66,11 @@ class Member:
     end: int  # unsubscribe / clean instant, or clock.end while subscribed
     sends: list[int]  # campaign indices, ascending
     exit_campaign: int | None  # campaign that led to the unsubscribe / bounce
+    optin: bool = True  # OPTIN_TIME recorded (consent evidence)
+    reduced: bool | None = None  # a suppression entry only (None: as the 30-day rule says)
+    named: bool = True  # First Name / Last Name filled in at sign-up
+    phone: bool = False  # Phone Number filled in at sign-up
+    notes: str = ""
 
 
 def plan_member(
@@ -94,7 +99,10 @@ def plan_member(
     elif status == "unsubscribed" and sends and stop is None and rng.random() < 0.85:
         exit_campaign = sends[-1]
     email = messy_email(p.email, rng, 0.08, 0.02, 0.06)
-    return Member(status, email, start, end, sends, exit_campaign)
+    member = Member(status, email, start, end, sends, exit_campaign)
+    member.named = rng.random() < 0.85
+    member.phone = rng.random() < 0.4
+    return member
 
 
 def send_rows(m: Member, camps: Campaigns) -> list[tuple[str, str, str, str]]:
@@ -112,16 +120,16 @@ def build_member(
             return ""
         return Quoted(utc_seconds(t)) if quote_times else utc_seconds(t)
 
-    consent_recorded = rng.random() >= 0.10
     ip = f"{rng.choice(DOC_NETS)}.{rng.randint(1, 254)}" if rng.random() < 0.7 else ""
-    optin = m.start - rng.randint(30, 3600) if consent_recorded else None
-    named = rng.random() < 0.85
-    geo = rng.random() < 0.3
+    optin = m.start - rng.randint(30, 3600) if m.optin else None
+    reduced = bool(m.reduced)
+    geo = rng.random() < 0.3 and not reduced
+    named = m.named and not reduced
     row = [
         m.email,
         p.first if named else "",
         p.last if named else "",
-        messy_phone(p.mobile, rng, MEMBER_PHONE_WEIGHTS) if rng.random() < 0.4 else "",
+        messy_phone(p.mobile, rng, MEMBER_PHONE_WEIGHTS) if m.phone and not reduced else "",
         "html",
         str(1 if m.status == "cleaned" else rng.choice((2, 2, 2, 3, 3, 4, 5, 1))),
         ts(optin),
@@ -134,15 +142,11 @@ def build_member(
         "1",
         "Europe/London",
         "GB",
-        p.region,
+        "" if reduced else p.region,
     ]
     row += status_columns(m, rng, clock, camps, ts)
-    row += [
-        str(leid(k)),
-        f"{scrambled(k, 40):010x}",
-        "Signed up in store" if rng.random() < 0.02 else "",
-        member_tags(rng),
-    ]
+    notes = m.notes or ("Signed up in store" if rng.random() < 0.02 else "")
+    row += [str(leid(k)), f"{scrambled(k, 40):010x}", notes, member_tags(rng)]
     return row
 
 

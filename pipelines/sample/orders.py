@@ -30,6 +30,19 @@ FINANCIAL_STATUSES = (
     ("voided", 4),
 )
 _STATUS_POOL = tuple(s for s, w in FINANCIAL_STATUSES for _ in range(w))
+# Who placed an order: blanked when the order is anonymised (Billing/Shipping Country stay).
+ANONYMISED_COLUMNS: tuple[str, ...] = (
+    "Email",
+    "Phone",
+    "Notes",
+    "Note Attributes",
+    *(
+        f"{side} {part}"
+        for side in ("Billing", "Shipping")
+        for part in ("Name", "Street", "Address1", "Address2", "Company", "City", "Zip", "Phone")
+    ),
+)
+ORDER_COLUMN = {name: i for i, name in enumerate(ORDER_HEADER)}
 Product = tuple[str, str, str, str, bool, str]
 
 
@@ -54,20 +67,34 @@ def pennies(text: str) -> int:
     return int(pounds) * 100 + int(pence or 0)
 
 
-def pick_items(rng: Random) -> list[tuple[Product, int]]:
-    products = rng.sample(PRODUCTS, rng.choice((1, 1, 1, 2, 2, 3)))
+def pick_items(rng: Random, count: int = 0) -> list[tuple[Product, int]]:
+    products = rng.sample(PRODUCTS, count or rng.choice((1, 1, 1, 2, 2, 3)))
     return [(prod, 1 if rng.random() < 0.9 else 2) for prod in products]
 
 
 def build_order(
-    p: Person, rng: Random, clock: Clock, ids: OrderIds, when: int, accepts_marketing: bool
-) -> list[list[str]]:
-    """All CSV rows of one order placed by p at instant `when`."""
+    p: Person,
+    rng: Random,
+    clock: Clock,
+    ids: OrderIds,
+    when: int,
+    accepts_marketing: bool,
+    anonymise: bool = False,
+    notes: str | None = None,
+    items: int = 0,
+) -> tuple[str, list[list[str]]]:
+    """(Name, all CSV rows) of one order placed by p at instant `when`.
+
+    anonymise: the order is past its retention period: who placed it is blanked on every row
+    (email, names, phones, addresses, free text); amounts, items and dates stay for the books.
+    notes: the order's Notes instead of a random one; items: how many line items (0: random)."""
     name, order_id = ids.take(rng)
-    email = messy_email(p.email, rng, 0.08, 0.04, 0.02)
+    email = "" if anonymise else messy_email(p.email, rng, 0.08, 0.04, 0.02)
     created = local_with_offset(when)
-    items = pick_items(rng)
-    head = order_level(p, rng, clock, when, items)
+    chosen = pick_items(rng, items)
+    head = order_level(p, rng, clock, when, chosen)
+    if notes is not None:
+        head["Notes"] = notes
     head.update(
         {
             "Name": name,
@@ -77,12 +104,14 @@ def build_order(
             "Accepts Marketing": "yes" if accepts_marketing else "no",
         }
     )
+    if anonymise:
+        head.update(dict.fromkeys(ANONYMISED_COLUMNS, ""))
     rows = []
-    for n, (product, qty) in enumerate(items):
+    for n, (product, qty) in enumerate(chosen):
         cells = head if n == 0 else {"Name": name, "Email": email, "Created at": created}
         cells.update(line_item(product, qty, head["Fulfillment Status"]))
         rows.append([cells.get(col, "") for col in ORDER_HEADER])
-    return rows
+    return name, rows
 
 
 def line_item(product: Product, qty: int, fulfillment: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from .vocab import (
 )
 
 MOBILE_PREFIXES = "12345789"  # 07x: skip 070 (personal numbers) and 076 (pagers)
+_MOBILES = len(MOBILE_PREFIXES) * 10**8  # 8e8 = 2**11 * 5**8
 
 
 @dataclass(slots=True)
@@ -49,13 +50,32 @@ def ascii_slug(name: str) -> str:
     return "".join(c for c in folded.lower() if c.isalnum())
 
 
+class PhoneBook:
+    """Hands out UK mobiles that are never reused: the k-th number is an affine bijection of k
+    on the 8e8 numbers of MOBILE_PREFIXES, so no memory is needed to keep them unique (the audit
+    links records by phone: two people must never share one)."""
+
+    def __init__(self, rng: Random) -> None:
+        self._a = rng.randrange(10**7, _MOBILES)
+        while self._a % 2 == 0 or self._a % 5 == 0:
+            self._a += 1
+        self._b = rng.randrange(_MOBILES)
+        self._k = 0
+
+    def take(self) -> str:
+        x = (self._a * self._k + self._b) % _MOBILES
+        self._k += 1
+        return f"7{MOBILE_PREFIXES[x // 10**8]}{x % 10**8:08d}"
+
+
 class PersonFactory:
-    """Makes people; guarantees canonical e-mails are unique (membership checks only)."""
+    """Makes people; guarantees canonical e-mails (membership checks) and mobiles are unique."""
 
     def __init__(self, rng: Random, clock: Clock) -> None:
         self._rng = rng
         self._clock = clock
         self._emails: set[str] = set()
+        self.phones = PhoneBook(rng)
 
     def make(self, created: int) -> Person:
         rng = self._rng
@@ -65,7 +85,7 @@ class PersonFactory:
             first=first,
             last=last,
             email=self._unique_email(first, last),
-            mobile=random_mobile(rng),
+            mobile=self.phones.take(),
             street=f"{rng.randint(1, 240)} {rng.choice(STREET_NAMES)} {rng.choice(STREET_TYPES)}",
             flat=f"Flat {rng.randint(1, 30)}" if rng.random() < 0.12 else "",
             city=city,
@@ -101,10 +121,6 @@ class PersonFactory:
             email = f"{local}{rng.randint(2, 9999)}@{domain}"
         self._emails.add(email)
         return email
-
-
-def random_mobile(rng: Random) -> str:
-    return f"7{rng.choice(MOBILE_PREFIXES)}{rng.randrange(100_000_000):08d}"
 
 
 def random_postcode(rng: Random, area: str, districts: int) -> str:

@@ -6,9 +6,10 @@ with zoneinfo; the offset is cached per UTC hour (UK transitions fall on the hou
 
 from __future__ import annotations
 
+import calendar
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
 
@@ -34,11 +35,30 @@ def london_midnight(d: date) -> int:
     return int(datetime(d.year, d.month, d.day, tzinfo=LONDON).timestamp())
 
 
+def local_instant(d: date, hour: int = 0, minute: int = 0, second: int = 0) -> int:
+    """Epoch seconds of a Europe/London wall time on day d (not in the autumn's repeated hour)."""
+    return int(datetime(d.year, d.month, d.day, hour, minute, second, tzinfo=LONDON).timestamp())
+
+
+def add_months(d: date, months: int) -> date:
+    """d moved by whole calendar months; a day the target month lacks becomes its last day."""
+    years, month0 = divmod(d.month - 1 + months, 12)
+    year, month = d.year + years, month0 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def local_date(t: int) -> date:
+    """The Europe/London calendar date of instant t."""
+    s = _local(t)
+    return date(s.tm_year, s.tm_mon, s.tm_mday)
+
+
+def weekend_to_monday(d: date) -> date:
+    return d + timedelta(days=7 - d.weekday()) if d.weekday() >= 5 else d
+
+
 def _years_before(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year - years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - years, day=28)
+    return add_months(d, -12 * years)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +163,3 @@ def compact_local(t: int) -> str:
     return (
         f"{s.tm_year:04d}{s.tm_mon:02d}{s.tm_mday:02d}-{s.tm_hour:02d}{s.tm_min:02d}{s.tm_sec:02d}"
     )
-
-
-def year_of(t: int) -> int:
-    return _local(t).tm_year

@@ -587,3 +587,12 @@ DISCLOSURE_RECIPIENTS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ..
         (("Live chat hosting", "name; email; chat transcript"),),
     ),
 )
+# People at the recipients, typed into the log's undeclared "Contact Name" column.
+DISCLOSURE_CONTACTS: tuple[str, ...] = (
+    "Sarah Jenkins",
+    "Tom Price",
+    "Account manager",
+    "Ops team",
+    "Daniel Whitfield",
+    "Priya Raman",
+)
