@@ -10,6 +10,7 @@ import pytest
 
 from pipelines import audit
 from pipelines.cli import main
+from pipelines.sample import DATASETS
 
 REPO_MAP = Path(__file__).resolve().parents[1] / "data_map"
 AS_OF = "2026-11-01"
@@ -50,16 +51,7 @@ def test_generate_then_run_reconciles_every_file(workspace: Path, capsys) -> Non
 
     assert main(["run", "--as-of", AS_OF]) == 0
     summary = capsys.readouterr().out
-    for dataset in (
-        "crm_contacts",
-        "orders",
-        "call_recordings",
-        "marketing_members",
-        "marketing_sends",
-        "chat_transcripts",
-        "rights_requests",
-        "disclosures",
-    ):
+    for dataset in DATASETS:
         assert dataset in summary
     assert "subjects:" in summary
 

@@ -10,20 +10,10 @@ import pytest
 
 from pipelines.audit import run_audit
 from pipelines.defs import build_definitions
-from pipelines.sample import generate_estate
+from pipelines.sample import DATASETS, generate_estate
 from pipelines.settings import Settings
 
 REPO_MAP = Path(__file__).resolve().parents[1] / "data_map"
-DATASETS = (
-    "crm_contacts",
-    "orders",
-    "call_recordings",
-    "marketing_members",
-    "marketing_sends",
-    "chat_transcripts",
-    "rights_requests",
-    "disclosures",
-)
 
 
 def _settings(tmp_path: Path, db: str) -> Settings:
