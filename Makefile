@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: audit test lint validate-map clean
+.PHONY: audit test lint validate-map dagster clean
 
 audit: $(STAMP)
 	$(BIN)/privacy-audit run
@@ -15,6 +15,12 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests && $(BIN)/ruff format --check pipelines tests
+
+# Dagster's UI on 127.0.0.1:3000, its instance in .dagster_home/ (telemetry off)
+dagster: $(STAMP)
+	mkdir -p .dagster_home
+	printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 validate-map: $(STAMP)
 	$(BIN)/privacy-audit validate-map

@@ -8,6 +8,8 @@ from pipelines.datamap import load_data_map
 from pipelines.defs.assets import build_assets
 from pipelines.defs.checks import suite_checks
 from pipelines.defs.resources import default_resources
+from pipelines.defs.schedules import weekly_audit
+from pipelines.defs.sensors import new_exports_sensor
 from pipelines.rules.catalogue import load_catalogue
 from pipelines.settings import Settings
 
@@ -26,6 +28,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=assets,
         asset_checks=[suite_checks(suite) for suite in suites],
         jobs=[audit_job],
+        schedules=[weekly_audit(audit_job)],
+        sensors=[new_exports_sensor(audit_job, settings.exports_dir, data_map)],
         resources=default_resources(settings),
         executor=dg.in_process_executor,
     )

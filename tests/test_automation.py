@@ -1,0 +1,90 @@
+"""The weekly schedule and the new-exports sensor, with Dagster's own test helpers."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from pipelines.defs import build_definitions
+from pipelines.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _defs(tmp_path: Path) -> dg.Definitions:
+    return build_definitions(
+        Settings(
+            exports_dir=tmp_path / "exports",
+            data_map_dir=REPO / "data_map",
+            expectations_dir=REPO / "expectations",
+            db_path=tmp_path / "w.duckdb",
+            reports_dir=tmp_path / "reports",
+            key_file=tmp_path / "key",
+            as_of=date(2026, 11, 1),
+        )
+    )
+
+
+def _put(tmp_path: Path, relative: str, text: str = "a,b\n1,2\n") -> Path:
+    path = tmp_path / "exports" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_weekly_schedule_runs_the_audit_monday_0600_london(tmp_path: Path) -> None:
+    schedule = _defs(tmp_path).resolve_schedule_def("weekly_audit")
+    assert schedule.job_name == "audit"
+    assert schedule.execution_timezone == "Europe/London"
+    ticks = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("Europe/London"))
+    )
+    result = schedule.evaluate_tick(ticks)
+    assert len(result.run_requests) == 1
+    from dagster._utils.schedules import cron_string_iterator
+
+    start = datetime(2026, 6, 3, 12, 0, tzinfo=ZoneInfo("Europe/London")).timestamp()
+    upcoming = cron_string_iterator(start, schedule.cron_schedule, "Europe/London")
+    first, second = next(upcoming), next(upcoming)
+    for tick in (first, second):
+        local = tick.astimezone(ZoneInfo("Europe/London"))
+        assert (local.weekday(), local.hour, local.minute) == (0, 6, 0)  # Monday, summer time
+    winter = next(
+        cron_string_iterator(
+            datetime(2026, 12, 1, tzinfo=ZoneInfo("UTC")).timestamp(),
+            schedule.cron_schedule,
+            "Europe/London",
+        )
+    )
+    assert (winter.astimezone(ZoneInfo("UTC")).hour, winter.day) == (6, 7)  # GMT in December
+
+
+def test_sensor_starts_one_run_per_new_file(tmp_path: Path) -> None:
+    sensor = _defs(tmp_path).resolve_sensor_def("new_exports")
+    empty = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    assert not empty.run_requests
+
+    _put(tmp_path, "crm_contacts/contacts.csv")
+    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    assert len(first.run_requests) == 1 and first.run_requests[0].job_name in (None, "audit")
+    assert "crm_contacts/contacts.csv" in json.loads(first.cursor)
+
+    again = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
+    assert not again.run_requests  # the same file does not start a second run
+
+    _put(tmp_path, "orders/orders_export_2.csv")
+    _put(tmp_path, "orders/notes.txt")  # not an export the data map reads
+    second = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
+    assert len(second.run_requests) == 1
+    assert second.run_requests[0].tags["new_files"] == "1"
+    assert second.run_requests[0].run_key != first.run_requests[0].run_key
+
+    changed = _put(tmp_path, "crm_contacts/contacts.csv", "a,b\n1,2\n3,4\n")
+    os.utime(changed, (1_900_000_000, 1_900_000_000))
+    third = sensor.evaluate_tick(dg.build_sensor_context(cursor=second.cursor))
+    assert len(third.run_requests) == 1  # new content in a known file is new data
