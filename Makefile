@@ -16,10 +16,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines tests && $(BIN)/ruff format --check pipelines tests
 
-# Dagster's UI on 127.0.0.1:3000, its instance in .dagster_home/ (telemetry off)
+# Dagster's UI on 127.0.0.1:3000, its instance in .dagster_home/ (telemetry off, one run at a time)
 dagster: $(STAMP)
 	mkdir -p .dagster_home
-	printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
+	cp pipelines/defs/dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 validate-map: $(STAMP)
