@@ -14,6 +14,7 @@ from pipelines.datamap import DataMap, load_data_map
 from pipelines.detectors.text_scan import build_text_scan
 from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
 from pipelines.progress import progress_bar
+from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import parameters
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
 from pipelines.rules.findings import RuleError, record_findings
@@ -36,6 +37,8 @@ class AuditSummary:
     severities: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     generated_sample: bool = False
+    report: Path | None = None
+    report_note: str = ""
 
 
 def exports_present(exports_dir: Path, data_map: DataMap) -> bool:
@@ -148,7 +151,7 @@ def run_audit(settings: Settings) -> AuditSummary:
         returned = record_findings(conn, suites, summary.run_id, settings.as_of)
         check_agreement(gx_counts, returned)
         summary.findings = {rule: found for rule, (_, found) in returned.items()}
-        _lap(summary, "findings", clock)
+        clock = _lap(summary, "findings", clock)
         rows = {
             load.dataset: {
                 "read": sum(f.rows_read for f in load.files),
@@ -168,6 +171,9 @@ def run_audit(settings: Settings) -> AuditSummary:
             rows,
             summary.seconds,
         )
+        outputs = write_outputs(conn, data_map, suites, summary.run_id, settings.reports_dir)
+        summary.report, summary.report_note = outputs.report, outputs.note
+        _lap(summary, "reports", clock)
     return summary
 
 

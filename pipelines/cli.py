@@ -142,6 +142,10 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
     out.print(f"subjects: {summary.subjects:,} people across all sources")
     _print_findings(summary)
     out.print(f"run {summary.run_id} ({timings})")
+    if summary.report_note:
+        out.print(f"[yellow]{summary.report_note}[/]")
+    if summary.report:
+        out.print(f"report: {summary.report}", soft_wrap=True)
 
 
 def _print_findings(summary: AuditSummary) -> None:

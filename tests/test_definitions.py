@@ -39,7 +39,8 @@ def test_definitions_load_with_assets_per_layer(tmp_path: Path) -> None:
         assert groups[f"staging_{name}"] == "staging"
     assert groups["subjects"] == "subjects"
     assert groups["rule_inputs"] == groups["findings"] == "audit"
-    assert len(groups) == 2 * len(DATASETS) + 3
+    assert groups["reports"] == "reports"
+    assert len(groups) == 2 * len(DATASETS) + 4
     assert defs.resolve_job_def("audit").executor_def is dg.in_process_executor
 
 

@@ -16,9 +16,10 @@ from pipelines.audit import check_agreement, prepare_rules, resolve_subjects, va
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.defs.resources import AuditPaths
 from pipelines.ingest.load import load_dataset
+from pipelines.reporting.outputs import write_outputs
 from pipelines.rules.catalogue import Suite, catalogue_digest
 from pipelines.rules.findings import record_findings
-from pipelines.rules.runs import new_run_id, record_run
+from pipelines.rules.runs import latest_run_id, new_run_id, record_run
 from pipelines.staging.build import build_staging
 from pipelines.warehouse import prepare
 
@@ -147,6 +148,31 @@ def findings_asset(data_map: DataMap, suites: list[Suite]) -> dg.AssetsDefinitio
     return _findings
 
 
+def reports_asset(data_map: DataMap, suites: list[Suite]) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="reports",
+        group_name="reports",
+        kinds={"html", "pdf"},
+        deps=["findings"],
+        description="reports/<run_id>/ and reports/latest/: the management report (HTML, "
+        "PDF), the analyst extract (CSV, Parquet) and the ROPA (CSV, XLSX).",
+    )
+    def _reports(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
+        with warehouse.get_connection() as conn:
+            conn = prepare(conn)
+            outputs = write_outputs(conn, data_map, suites, latest_run_id(conn), paths.reports)
+        if outputs.note:
+            dg.get_dagster_logger().warning(outputs.note)
+        return dg.MaterializeResult(
+            metadata={
+                "report": dg.MetadataValue.path(str(outputs.report)),
+                "files": len(outputs.files),
+            }
+        )
+
+    return _reports
+
+
 def build_assets(data_map: DataMap, suites: list[Suite]) -> list[dg.AssetsDefinition]:
     specs = list(data_map.datasets.values())
     return [
@@ -155,4 +181,5 @@ def build_assets(data_map: DataMap, suites: list[Suite]) -> list[dg.AssetsDefini
         subjects_asset(data_map),
         rule_inputs_asset(data_map),
         findings_asset(data_map, suites),
+        reports_asset(data_map, suites),
     ]

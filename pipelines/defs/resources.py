@@ -17,6 +17,7 @@ class AuditPaths(dg.ConfigurableResource):
     exports_dir: str
     data_map_dir: str
     expectations_dir: str
+    reports_dir: str
     key_file: str
     as_of: str = ""  # YYYY-MM-DD; empty means the day the run starts
 
@@ -27,6 +28,10 @@ class AuditPaths(dg.ConfigurableResource):
     @property
     def exports(self) -> Path:
         return Path(self.exports_dir)
+
+    @property
+    def reports(self) -> Path:
+        return Path(self.reports_dir)
 
     @property
     def key(self) -> Path:
@@ -40,6 +45,7 @@ def default_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             exports_dir=str(settings.exports_dir),
             data_map_dir=str(settings.data_map_dir),
             expectations_dir=str(settings.expectations_dir),
+            reports_dir=str(settings.reports_dir),
             as_of=settings.as_of.isoformat() if settings.as_of != date.today() else "",
             key_file=str(settings.key_file),
         ),

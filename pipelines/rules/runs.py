@@ -47,3 +47,12 @@ def record_run(
             json.dumps(seconds),
         ],
     )
+
+
+def latest_run_id(conn: duckdb.DuckDBPyConnection) -> str:
+    """The newest completed run; LookupError when there is none."""
+    conn.execute(RUNS_DDL)
+    row = conn.execute("select max(run_id) from audit.runs where status = 'completed'").fetchall()
+    if not row or row[0][0] is None:
+        raise LookupError("no completed audit run in the warehouse")
+    return row[0][0]

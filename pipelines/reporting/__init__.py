@@ -1,0 +1,1 @@
+"""Reports of an audit run: the management report (HTML and PDF), extracts, ROPA."""

@@ -1,0 +1,172 @@
+"""The management report of one audit run: one self-contained HTML file (plotly.js inside).
+
+    build_management_report(conn, data_map, suites, run_id, out_dir) -> out_dir/report.html
+
+It reads only audit.findings and audit.runs (aggregated in DuckDB), the rule catalogue and the data
+map. No personal data goes in: counts, rule and clause texts, systems and datasets, record keys
+(personal parts replaced by pseudonyms) and the rules' masked details. Jinja2 autoescapes every
+value; chart data sits in <script type="application/json"> with <, > and & escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import plotly.offline
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from pipelines.datamap import DataMap
+from pipelines.reporting import charts, diagram, model, queries
+from pipelines.reporting.status import status
+from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
+
+TEMPLATES = Path(__file__).parent / "templates"
+REPORT_NAME = "report.html"
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    json: Markup
+
+
+def build_management_report(
+    conn: duckdb.DuckDBPyConnection,
+    data_map: DataMap,
+    suites: list[Suite],
+    run_id: str,
+    out_dir: Path,
+) -> Path:
+    """Write out_dir/report.html for the run and return its path."""
+    context = report_context(conn, data_map, suites, run_id)
+    html = environment().get_template("management.html.j2").render(**context)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / REPORT_NAME
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def report_context(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, suites: list[Suite], run_id: str
+) -> dict[str, object]:
+    run = queries.this_run(conn, run_id)
+    previous = queries.previous_run(conn, run)
+    rules = model.build_rules(conn, data_map, suites, run_id)
+    model.add_previous(rules, queries.counts_by_rule(conn, previous.run_id) if previous else None)
+    ordered = sorted(rules.values(), key=lambda r: r.rank)
+    clauses = model.build_clauses(data_map, rules)
+    systems = model.build_systems(conn, data_map, rules, run_id)
+    ages = model.age_buckets(queries.age_counts(conn, run_id), rules, run.as_of)
+    trend = model.trend_series(queries.trend(conn, run))
+    return {
+        "run": run,
+        "previous": previous,
+        "company": data_map.policy.controller.split(",")[0],
+        "policy": data_map.policy,
+        "status": status(ordered),
+        "rules": ordered,
+        "oldest": oldest_open(ordered),
+        "clauses": clauses,
+        "broken_clauses": sorted((c for c in clauses if c.count), key=lambda c: c.rank),
+        "systems": systems,
+        "areas": area_rows(suites, ordered),
+        "ages": ages,
+        "trend": trend,
+        "new_findings": queries.new_findings(conn, run_id),
+        "severities": SEVERITY_ORDER,
+        "generated": datetime.now(UTC),
+        "plotly_js": Markup(plotly.offline.get_plotlyjs()),  # trusted: the bundled library
+        "charts": chart_specs(data_map, ordered, clauses, systems, ages, trend),
+    }
+
+
+def oldest_open(rules: list[model.RuleView]) -> model.RuleView | None:
+    """The rule whose findings have been open longest (the most serious of equals)."""
+    found = [r for r in rules if r.count and r.open_since]
+    return min(found, key=lambda r: (r.open_since, r.rank)) if found else None
+
+
+def chart_specs(data_map, rules, clauses, systems, ages, trend) -> dict[str, Chart]:
+    counts = {s: sum(r.count for r in rules if r.severity == s) for s in SEVERITY_ORDER}
+    figures = {
+        "severity": charts.by_severity(counts),
+        "area": charts.by_area(rules),
+        "rule": charts.by_rule(rules),
+        "trend": charts.trend(trend),
+        "age": charts.ages(ages),
+        "system": charts.by_system(systems),
+        "coverage": charts.coverage(clauses),
+        "datamap": diagram.sankey(data_map),
+    }
+    return {
+        name: Chart(f"chart-{name}", Markup(charts.to_script_json(fig)))
+        for name, fig in figures.items()
+    }
+
+
+def area_rows(suites: list[Suite], rules: list[model.RuleView]) -> list[dict[str, object]]:
+    """Per area (suite): its description, rules and counts by severity, the worst first."""
+    descriptions = {suite.suite: suite.description for suite in suites}
+    rows: dict[str, dict[str, object]] = {}
+    for rule in rules:
+        row = rows.setdefault(
+            rule.area,
+            {
+                "id": rule.area,
+                "name": charts.area_label(rule.area),
+                "description": descriptions.get(rule.area, ""),
+                "counts": dict.fromkeys(SEVERITY_ORDER, 0),
+                "rules": [],
+            },
+        )
+        row["counts"][rule.severity] += rule.count  # type: ignore[index]
+        row["rules"].append(rule)  # type: ignore[union-attr]
+    return sorted(rows.values(), key=lambda r: tuple(-r["counts"][s] for s in SEVERITY_ORDER))
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = long_date
+    env.filters["change"] = change_words
+    env.globals["age"] = age_words
+    return env
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value.day} {value:%B %Y}"
+
+
+def change_words(change: int | None) -> str:
+    if change is None:
+        return ""
+    if change == 0:
+        return "no change"
+    return f"▲ {change} more" if change > 0 else f"▼ {-change} fewer"
+
+
+def age_words(since: date | None, as_of: date) -> str:
+    """How long something has been open, in words a manager uses."""
+    if since is None:
+        return ""
+    days = (as_of - since).days
+    if days <= 0:
+        return "new in this audit"
+    if days < 60:
+        return f"{days} days"
+    months = round(days / 30.44)
+    if months < 24:
+        return f"{months} months"
+    return f"{months // 12} years" + (f" {months % 12} months" if months % 12 else "")

@@ -1,0 +1,222 @@
+"""The management report's content as plain data: rules, clauses, systems, ages, trend, status.
+
+Built from the small aggregates of queries.py, the rule catalogue and the data map; the template
+and the charts only lay this out. Everything that could hold personal data (record keys, details)
+is masked here, before it reaches a template or a chart.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from pipelines.datamap import DataMap
+from pipelines.reporting import queries
+from pipelines.reporting.masking import mask_key, redact, short_subject
+from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
+
+EXAMPLES_PER_RULE = 20
+AGE_BUCKETS = (  # (label, most days open)
+    ("New in this audit", 0),
+    ("Under 3 months", 91),
+    ("3 to 6 months", 183),
+    ("6 to 12 months", 366),
+    ("Over a year", None),
+)
+
+
+@dataclass
+class ExampleView:
+    record_key: str
+    subject: str
+    dataset: str
+    detail: str
+    open_since: date
+
+
+@dataclass
+class RuleView:
+    id: str
+    title: str
+    severity: str
+    area: str
+    clauses: list[str]
+    count: int = 0
+    previous: int | None = None
+    open_since: date | None = None
+    datasets: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)
+    examples: list[ExampleView] = field(default_factory=list)
+
+    @property
+    def rank(self) -> tuple[int, int, str]:
+        return (severity_rank(self.severity), -self.count, self.id)
+
+
+@dataclass
+class ClauseView:
+    id: str
+    heading: str
+    text: str
+    rules: list[RuleView]
+
+    @property
+    def count(self) -> int:
+        return sum(rule.count for rule in self.rules)
+
+    @property
+    def broken_by(self) -> list[RuleView]:
+        return sorted((r for r in self.rules if r.count), key=lambda r: r.rank)
+
+    @property
+    def status(self) -> str:
+        if not self.rules:
+            return "unchecked"
+        return "broken" if self.count else "checked"
+
+    @property
+    def rank(self) -> tuple[int, int, str]:
+        worst = min(
+            (severity_rank(r.severity) for r in self.broken_by), default=len(SEVERITY_ORDER)
+        )
+        return (worst, -self.count, self.id)
+
+
+@dataclass
+class SystemView:
+    id: str
+    name: str
+    owner: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITY_ORDER, 0))
+    rules: set[str] = field(default_factory=set)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def rank(self) -> tuple[int, ...]:
+        return tuple(-self.counts[s] for s in SEVERITY_ORDER)
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
+
+
+def build_rules(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, suites: list[Suite], run_id: str
+) -> dict[str, RuleView]:
+    """Every rule of the catalogue (and any rule this run recorded that it no longer has)."""
+    rules = {
+        rule.id: RuleView(rule.id, rule.title, rule.severity, suite.suite, list(rule.clauses))
+        for suite in suites
+        for rule in suite.rules
+    }
+    for old in queries.recorded_rules(conn, run_id):
+        rules.setdefault(
+            old.rule_id,
+            RuleView(old.rule_id, old.title, old.severity, old.area, list(old.clauses)),
+        )
+    for row in queries.rule_counts(conn, run_id):
+        rule = rules[row.rule_id]
+        rule.count += row.count
+        rule.open_since = min(filter(None, (rule.open_since, row.open_since)))
+        rule.datasets.append(row.dataset)
+        name = system_of(data_map, row.dataset)[1]
+        if name not in rule.systems:
+            rule.systems.append(name)
+    for example in queries.examples(conn, run_id, EXAMPLES_PER_RULE):
+        rules[example.rule_id].examples.append(example_view(data_map, example))
+    return rules
+
+
+def example_view(data_map: DataMap, example: queries.Example) -> ExampleView:
+    return ExampleView(
+        mask_key(data_map, example.dataset, example.record_key),
+        short_subject(example.subject_key),
+        example.dataset,
+        redact(example.detail),
+        example.open_since,
+    )
+
+
+def add_previous(rules: dict[str, RuleView], previous: dict[str, int] | None) -> None:
+    if previous is None:
+        return
+    for rule in rules.values():
+        rule.previous = previous.get(rule.id, 0)
+
+
+def system_of(data_map: DataMap, dataset: str) -> tuple[str, str, str]:
+    """(system id, name, owner) of a dataset; the dataset itself when the map lacks it."""
+    spec = data_map.datasets.get(dataset)
+    system = data_map.system(spec.system) if spec else None
+    if system is None:
+        return (dataset, f"{dataset} (not in the data map)", "unknown")
+    return (system.id, system_label(system.name, system.vendor), system.owner)
+
+
+def system_label(name: str, vendor: str) -> str:
+    """'CRM (HubSpot)'; a vendor's own note in brackets is left out."""
+    return f"{name} ({vendor.split(' (')[0]})"
+
+
+def build_systems(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rules: dict[str, RuleView], run_id: str
+) -> list[SystemView]:
+    systems = {
+        s.id: SystemView(s.id, system_label(s.name, s.vendor), s.owner) for s in data_map.systems
+    }
+    for row in queries.rule_counts(conn, run_id):
+        sid, name, owner = system_of(data_map, row.dataset)
+        view = systems.setdefault(sid, SystemView(sid, name, owner))
+        rule = rules[row.rule_id]
+        view.counts[rule.severity] = view.counts.get(rule.severity, 0) + row.count
+        view.rules.add(rule.id)
+    return sorted(systems.values(), key=lambda s: (s.rank, s.name))
+
+
+def build_clauses(data_map: DataMap, rules: dict[str, RuleView]) -> list[ClauseView]:
+    """Every clause of the policy, in policy order, with the rules that check it."""
+    by_clause: dict[str, list[RuleView]] = defaultdict(list)
+    for rule in rules.values():
+        for clause in rule.clauses:
+            by_clause[clause].append(rule)
+    return [
+        ClauseView(c.id, c.heading, c.text, sorted(by_clause[c.id], key=lambda r: r.rank))
+        for c in data_map.policy.clauses
+    ]
+
+
+def age_buckets(
+    rows: list[tuple[str, date, int]], rules: dict[str, RuleView], as_of: date
+) -> dict[str, dict[str, int]]:
+    """Open findings per age bucket and severity: {bucket label: {severity: count}}."""
+    buckets = {label: dict.fromkeys(SEVERITY_ORDER, 0) for label, _ in AGE_BUCKETS}
+    for rule_id, first_seen, count in rows:
+        days = (as_of - first_seen).days
+        label = next(lbl for lbl, most in AGE_BUCKETS if most is None or days <= most)
+        severity = rules[rule_id].severity
+        buckets[label][severity] = buckets[label].get(severity, 0) + count
+    return buckets
+
+
+def trend_series(points: list[queries.TrendPoint]) -> dict[str, list]:
+    """Per run (in as-of order): as_of, run_id and the count of each severity and in total."""
+    runs: dict[str, dict] = {}
+    for p in points:
+        run = runs.setdefault(p.run_id, {"as_of": p.as_of, **dict.fromkeys(SEVERITY_ORDER, 0)})
+        if p.severity is not None:
+            run[p.severity] = run.get(p.severity, 0) + p.count
+    ordered = sorted(runs.items(), key=lambda item: (item[1]["as_of"], item[0]))
+    series: dict[str, list] = {
+        "run_id": [run_id for run_id, _ in ordered],
+        "as_of": [run["as_of"] for _, run in ordered],
+    }
+    for severity in SEVERITY_ORDER:
+        series[severity] = [run[severity] for _, run in ordered]
+    series["total"] = [sum(run[s] for s in SEVERITY_ORDER) for _, run in ordered]
+    return series

@@ -1,0 +1,169 @@
+"""What the management report reads from audit.findings and audit.runs: small aggregates only.
+
+Every query groups inside DuckDB (findings can be millions of rows); only per-rule counts, the
+trend per run and at most a few example rows per rule come back to Python. Values are bound
+parameters, never formatted into the SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    as_of: date
+    status: str
+    data_map_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """Open findings of one rule in one dataset, and the earliest as-of they were first seen."""
+
+    rule_id: str
+    dataset: str
+    count: int
+    open_since: date
+
+
+@dataclass(frozen=True)
+class RecordedRule:
+    """A rule as this run's findings recorded it (for rules no longer in the catalogue)."""
+
+    rule_id: str
+    title: str
+    severity: str
+    area: str
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: str
+    as_of: date
+    severity: str | None  # None: a run without findings
+    count: int
+
+
+@dataclass(frozen=True)
+class Example:
+    rule_id: str
+    dataset: str
+    record_key: str
+    subject_key: str | None
+    detail: str | None
+    open_since: date
+
+
+class ReportError(RuntimeError):
+    """The warehouse cannot give a report for the run asked for."""
+
+
+def this_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> Run:
+    rows = conn.execute(
+        "select run_id, as_of, status, data_map_digest from audit.runs where run_id = ?",
+        [run_id],
+    ).fetchall()
+    if not rows:
+        raise ReportError(f"run {run_id!r} is not in audit.runs: run the audit first")
+    return Run(*rows[0])
+
+
+def previous_run(conn: duckdb.DuckDBPyConnection, run: Run) -> Run | None:
+    """The latest earlier audit: an earlier as-of date, or the same date run before."""
+    rows = conn.execute(
+        """
+        select run_id, as_of, status from audit.runs
+        where as_of < $as_of or (as_of = $as_of and run_id < $run)
+        order by as_of desc, run_id desc limit 1
+        """,
+        {"as_of": run.as_of, "run": run.run_id},
+    ).fetchall()
+    return Run(*rows[0]) if rows else None
+
+
+def rule_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[RuleCount]:
+    rows = conn.execute(
+        """
+        select rule_id, dataset, count(*), min(first_seen_as_of)
+        from audit.findings where run_id = ?
+        group by rule_id, dataset order by rule_id, dataset
+        """,
+        [run_id],
+    ).fetchall()
+    return [RuleCount(*row) for row in rows]
+
+
+def recorded_rules(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[RecordedRule]:
+    rows = conn.execute(
+        """
+        select rule_id, any_value(title), any_value(severity), any_value(area),
+               any_value(clause_ids)
+        from audit.findings where run_id = ? group by rule_id order by rule_id
+        """,
+        [run_id],
+    ).fetchall()
+    return [RecordedRule(r[0], r[1], r[2], r[3], tuple(r[4] or ())) for r in rows]
+
+
+def counts_by_rule(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    rows = conn.execute(
+        "select rule_id, count(*) from audit.findings where run_id = ? group by rule_id",
+        [run_id],
+    ).fetchall()
+    return dict(rows)
+
+
+def new_findings(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Findings this run saw first."""
+    return conn.execute(
+        "select count(*) from audit.findings where run_id = ? and first_seen_run = ?",
+        [run_id, run_id],
+    ).fetchall()[0][0]
+
+
+def age_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, date, int]]:
+    """(rule, first seen as-of, findings): few rows, as first_seen_as_of is some run's as-of."""
+    return conn.execute(
+        """
+        select rule_id, first_seen_as_of, count(*) from audit.findings
+        where run_id = ? group by rule_id, first_seen_as_of order by rule_id, first_seen_as_of
+        """,
+        [run_id],
+    ).fetchall()
+
+
+def trend(conn: duckdb.DuckDBPyConnection, run: Run) -> list[TrendPoint]:
+    """Open findings per severity of every audit up to this one (one point per run)."""
+    rows = conn.execute(
+        """
+        select r.run_id, r.as_of, f.severity, count(f.run_id)
+        from audit.runs r left join audit.findings f on f.run_id = r.run_id
+        where r.as_of < $as_of or (r.as_of = $as_of and r.run_id <= $run)
+        group by r.run_id, r.as_of, f.severity
+        order by r.as_of, r.run_id, f.severity
+        """,
+        {"as_of": run.as_of, "run": run.run_id},
+    ).fetchall()
+    return [TrendPoint(*row) for row in rows]
+
+
+def examples(conn: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> list[Example]:
+    """Up to per_rule findings of each rule, the longest open first."""
+    rows = conn.execute(
+        """
+        select rule_id, dataset, record_key, subject_key, detail, first_seen_as_of
+        from audit.findings where run_id = $run
+        qualify row_number() over (
+            partition by rule_id order by first_seen_as_of, dataset, record_key
+        ) <= $n
+        order by rule_id, first_seen_as_of, dataset, record_key
+        """,
+        {"run": run_id, "n": per_rule},
+    ).fetchall()
+    return [Example(*row) for row in rows]
