@@ -14,6 +14,7 @@ from pipelines.datamap import DataMap, load_data_map
 from pipelines.detectors.text_scan import build_text_scan
 from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
 from pipelines.progress import progress_bar
+from pipelines.publish import audit_lock, building
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import parameters
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
@@ -137,7 +138,22 @@ def run_audit(settings: Settings) -> AuditSummary:
         generate_sample(settings)
         summary.generated_sample = True
         clock = _lap(summary, "generate", clock)
-    with connect(settings.db_path) as conn:
+    with audit_lock(settings.db_path), building(settings.db_path) as work:
+        _audit(settings, data_map, suites, summary, started, work, clock)
+    return summary
+
+
+def _audit(
+    settings: Settings,
+    data_map: DataMap,
+    suites: list[Suite],
+    summary: AuditSummary,
+    started: datetime,
+    work: Path,
+    clock: float,
+) -> None:
+    """Every step of the audit on the working copy of the warehouse."""
+    with connect(work) as conn:
         summary.loads = ingest(conn, data_map, settings.exports_dir)
         clock = _lap(summary, "ingest", clock)
         summary.staged = stage(conn, data_map)
@@ -145,9 +161,9 @@ def run_audit(settings: Settings) -> AuditSummary:
         summary.subjects = resolve_subjects(conn, data_map, settings.key_file)
         clock = _lap(summary, "subjects", clock)
         prepare_rules(conn, data_map, settings.as_of)
-    gx_counts = validate_rules(settings.db_path, suites)
+    gx_counts = validate_rules(work, suites)
     clock = _lap(summary, "gx", clock)
-    with connect(settings.db_path) as conn:
+    with connect(work) as conn:
         returned = record_findings(conn, suites, summary.run_id, settings.as_of)
         check_agreement(gx_counts, returned)
         summary.findings = {rule: found for rule, (_, found) in returned.items()}
@@ -174,7 +190,6 @@ def run_audit(settings: Settings) -> AuditSummary:
         outputs = write_outputs(conn, data_map, suites, summary.run_id, settings.reports_dir)
         summary.report, summary.report_note = outputs.report, outputs.note
         _lap(summary, "reports", clock)
-    return summary
 
 
 def _lap(summary: AuditSummary, step: str, started: float) -> float:

@@ -144,11 +144,6 @@ def test_an_erroring_rule_fails_the_audit(workspace: Path, capsys) -> None:
     assert main(["run", "--as-of", AS_OF, "--expectations", str(suites)]) == 1
     message = capsys.readouterr().err
     assert "RET-CHAT" in message and "no_such_column" in message
-    with duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True) as conn:
-        tables = {
-            row[0]
-            for row in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'audit'"
-            ).fetchall()
-        }
-    assert "runs" not in tables and "findings" not in tables  # neither a pass nor findings
+    # neither a pass nor findings: nothing is published, and no half-built copy is left
+    assert not (workspace / "warehouse.duckdb").exists()
+    assert not (workspace / "warehouse.building.duckdb").exists()

@@ -1,0 +1,69 @@
+"""Readers are never blocked: an audit works on a copy of the warehouse and publishes it whole.
+
+The copy lives beside the published file (`warehouse.building.duckdb`); on success it replaces
+the published file by an atomic rename, so a notebook that has the last warehouse open keeps
+reading it, and a failed or killed audit leaves the last good warehouse as it was. A lock file
+lets one audit run at a time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class AuditRunning(RuntimeError):
+    """Another audit holds the warehouse lock."""
+
+
+@contextmanager
+def audit_lock(db_path: Path) -> Iterator[None]:
+    """Hold the warehouse's lock for the whole audit, or refuse at once."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = db_path.with_name(db_path.name + ".lock")
+    descriptor = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AuditRunning(
+                f"an audit is already running on {db_path}; try again when it has finished"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def working_copy(db_path: Path) -> Path:
+    return db_path.with_name(f"{db_path.stem}.building{db_path.suffix}")
+
+
+@contextmanager
+def building(db_path: Path) -> Iterator[Path]:
+    """A private copy of the published warehouse to build in; published only if all goes well."""
+    work = working_copy(db_path)
+    _remove(work)  # left over by a killed audit
+    if db_path.exists():
+        descriptor = os.open(work, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as target, db_path.open("rb") as source:
+            shutil.copyfileobj(source, target, 16 << 20)
+    try:
+        yield work
+    except BaseException:
+        _remove(work)
+        raise
+    if work.exists():
+        os.chmod(work, 0o600)
+        os.replace(work, db_path)
+
+
+def _remove(work: Path) -> None:
+    for path in (work, work.with_name(work.name + ".wal"), work.with_name(work.name + ".tmp")):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

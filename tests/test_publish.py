@@ -1,0 +1,129 @@
+"""An audit builds a copy of the warehouse and publishes it whole: readers are never blocked."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipelines import audit
+from pipelines.audit import run_audit
+from pipelines.cli import main
+from pipelines.publish import audit_lock
+from pipelines.sample import generate_estate
+from pipelines.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
+    generate_estate(tmp_path / "exports", 150, 9, date(2026, 11, 1))
+    return Settings(
+        exports_dir=tmp_path / "exports",
+        data_map_dir=REPO / "data_map",
+        expectations_dir=REPO / "expectations",
+        db_path=tmp_path / "w" / "wh.duckdb",
+        reports_dir=tmp_path / "reports",
+        key_file=tmp_path / "key",
+        as_of=date(2026, 11, 1),
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _runs(db: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return conn.execute("select count(*) from audit.runs").fetchall()[0][0]
+
+
+def test_a_reader_keeps_reading_while_an_audit_runs(settings: Settings) -> None:
+    run_audit(settings)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import time, duckdb
+        conn = duckdb.connect({str(settings.db_path)!r}, read_only=True)
+        deadline = time.monotonic() + 8
+        reads = 0
+        while time.monotonic() < deadline:
+            assert conn.execute("select count(*) from audit.runs").fetchall()[0][0] == 1
+            assert conn.execute("select count(*) from staging.orders").fetchall()[0][0] > 0
+            reads += 1
+            time.sleep(0.05)
+        print(reads)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    run_audit(settings.with_(as_of=date(2026, 11, 8)))  # runs while the reader reads
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    assert int(out) > 10
+    assert _runs(settings.db_path) == 2  # a new reader sees the published audit
+
+
+def test_a_failed_audit_leaves_the_last_good_warehouse(settings: Settings, monkeypatch) -> None:
+    run_audit(settings)
+    before = _digest(settings.db_path)
+
+    def fail_half_way(*args, **kwargs):
+        raise RuntimeError("disk full (simulated)")
+
+    monkeypatch.setattr(audit, "record_findings", fail_half_way)
+    with pytest.raises(RuntimeError, match="simulated"):
+        run_audit(settings.with_(as_of=date(2026, 11, 8)))
+    assert _digest(settings.db_path) == before
+    assert sorted(p.name for p in settings.db_path.parent.iterdir()) == [
+        "wh.duckdb",
+        "wh.duckdb.lock",
+    ]
+    monkeypatch.undo()
+    run_audit(settings.with_(as_of=date(2026, 11, 8)))
+    assert _runs(settings.db_path) == 2
+
+
+def test_a_killed_audit_leaves_nothing_in_the_way(settings: Settings) -> None:
+    run_audit(settings)
+    before = _digest(settings.db_path)
+    # what a killed audit leaves: a half-written copy and its write-ahead log
+    (settings.db_path.parent / "wh.building.duckdb").write_bytes(b"half written")
+    (settings.db_path.parent / "wh.building.duckdb.wal").write_bytes(b"junk")
+    assert _digest(settings.db_path) == before
+    run_audit(settings.with_(as_of=date(2026, 11, 8)))
+    assert _runs(settings.db_path) == 2
+    assert not (settings.db_path.parent / "wh.building.duckdb").exists()
+
+
+def test_a_second_audit_is_refused_while_one_runs(settings: Settings, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("PRIVACY_AUDIT_KEY_FILE", str(settings.key_file))
+    args = [
+        "run",
+        "--exports",
+        str(settings.exports_dir),
+        "--db",
+        str(settings.db_path),
+        "--data-map",
+        str(settings.data_map_dir),
+        "--as-of",
+        "2026-11-01",
+    ]
+    with audit_lock(settings.db_path):
+        assert main(args) == 1
+    assert "already running" in capsys.readouterr().err
+    assert not settings.db_path.exists()
+    assert main(args) == 0  # once the first audit is over
