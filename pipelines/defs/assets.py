@@ -91,7 +91,7 @@ def rule_inputs_asset(data_map: DataMap) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         deps=["subjects"],
         description="What the rule SQL reads besides staging: parameter tables from "
-        "data_map/ and the as-of date, helper functions, and core.text_values "
+        "data_map/ and the as-of date, helper functions, and staging._text_values "
         "(suspicious values of every column).",
     )
     def _rule_inputs(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:

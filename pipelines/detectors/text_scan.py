@@ -1,6 +1,7 @@
 """Collect the values worth scanning for card numbers, security codes and undeclared data.
 
-core.text_values holds, for every dataset, each raw value (any column, as exported) that could hold
+staging._text_values (raw values, card numbers included: it stays beside the other raw-derived
+tables, never in core or audit) holds, for every dataset, each raw value (any column, as exported) that could hold
 a card number (a run of 13+ digits), a security code, a date of birth or an NI number, with its
 record key, column header and declared data category. A cheap filter over whole rows comes first,
 so only suspicious rows are unpivoted. core.undeclared_columns lists exported columns the data map
@@ -23,7 +24,7 @@ SUSPICIOUS = (
 
 
 def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
-    """(Re)build core.text_values, core.undeclared_columns, core.declared_categories."""
+    """(Re)build staging._text_values, core.undeclared_columns, core.declared_categories."""
     conn.execute(
         "create or replace table core.declared_categories (dataset varchar, category varchar)"
     )
@@ -35,13 +36,13 @@ def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
         "create or replace table core.undeclared_columns (dataset varchar, column_name varchar)"
     )
     conn.execute(
-        "create or replace table core.text_values (dataset varchar, record_key varchar, "
+        "create or replace table staging._text_values (dataset varchar, record_key varchar, "
         "column_name varchar, category varchar, value varchar)"
     )
     for spec in data_map.datasets.values():
         if table_exists(conn, "raw", spec.name) and table_exists(conn, "staging", spec.name):
             _scan_dataset(conn, spec)
-    return conn.execute("select count(*) from core.text_values").fetchall()[0][0]
+    return conn.execute("select count(*) from staging._text_values").fetchall()[0][0]
 
 
 def _scan_dataset(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
@@ -64,7 +65,7 @@ def _scan_dataset(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
     raw = f"raw.{ident(spec.name)}"
     conn.execute(
         f"""
-        insert into core.text_values
+        insert into staging._text_values
         with suspicious as (
             select * exclude (_loaded_at) from {raw}
             where regexp_matches({row_text}, {literal(SUSPICIOUS)})
