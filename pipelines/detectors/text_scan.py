@@ -1,11 +1,12 @@
 """Collect the values worth scanning for card numbers, security codes and undeclared data.
 
-staging._text_values (raw values, card numbers included: it stays beside the other raw-derived
-tables, never in core or audit) holds, for every dataset, each raw value (any column, as exported) that could hold
-a card number (a run of 13+ digits), a security code, a date of birth or an NI number, with its
-record key, column header and declared data category. A cheap filter over whole rows comes first,
-so only suspicious rows are unpivoted. core.undeclared_columns lists exported columns the data map
-does not declare; core.declared_categories what each dataset declares.
+staging._text_values holds, for every dataset, each raw value (any column, as exported) that
+could hold a card number (a run of 13+ digits), a security code, a date of birth or an NI number,
+with its record key, column header and declared data category. It holds raw values, card numbers
+included, so it stays beside the other raw-derived tables, never in core or audit. A cheap filter
+over whole rows comes first, so only suspicious rows are unpivoted. core.undeclared_columns lists
+exported columns the data map does not declare; core.declared_categories what each dataset
+declares.
 """
 
 from __future__ import annotations
