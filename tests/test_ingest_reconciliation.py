@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import RIGHTS_HEADER
 
 SENDS = "campaign_id,campaign_title,email,sent_at"
 
@@ -495,3 +496,46 @@ def test_an_undecodable_windows_1252_row_is_rejected_others_load(estate, layouts
 
     assert [r["_row_number"] for r in estate.rejects("disclosures")] == [1]
     assert estate.staged("disclosures", "recipient") == [{"recipient": "Royal Mail"}]
+
+
+def test_the_same_file_dropped_twice_or_renamed_is_loaded_once(estate, layouts):
+    content = layouts.csv(
+        RIGHTS_HEADER,
+        [
+            ["RR-1", "03/02/2024", "a@example.com", "Access", "Open", "", "No", ""],
+            ["RR-2", "04/02/2024", "b@example.com", "Access", "Open", "", "No", ""],
+        ],
+        "\r\n",
+    )
+    first = estate.put("rights_requests", "tracker.csv", content, "cp1252")
+    copy = estate.put("rights_requests", "tracker (1).csv", content, "cp1252")
+    load = estate.ingest("rights_requests")
+    assert {f.source_file.split("/")[-1]: f.status for f in load.files} == {
+        "tracker (1).csv": "loaded",
+        "tracker.csv": "duplicate",
+    }
+    assert len(estate.staged("rights_requests", "ref")) == 2
+
+    first.unlink()  # renamed: only the copy is left
+    estate.ingest("rights_requests")
+    assert len(estate.staged("rights_requests", "ref")) == 2
+
+    copy.rename(copy.with_name("tracker-2024.csv"))
+    estate.ingest("rights_requests")
+    assert [r["ref"] for r in estate.staged("rights_requests", "ref")] == ["RR-1", "RR-2"]
+
+
+def test_a_utf16_excel_export_is_detected_by_its_byte_order_mark(estate, layouts):
+    content = layouts.csv(
+        RIGHTS_HEADER,
+        [
+            ["RR-7", "03/02/2024", "zoë@example.com", "Access", "Open", "", "Yes", "Complex – £"],
+        ],
+        "\r\n",
+    )
+    estate.put("rights_requests", "tracker.csv", content.encode("utf-16"))  # BOM + UTF-16LE
+    estate.ingest("rights_requests")
+    rows = estate.staged("rights_requests", "ref", "requester_email", "extension_reason")
+    assert rows == [
+        {"ref": "RR-7", "requester_email": "zoë@example.com", "extension_reason": "Complex – £"}
+    ]

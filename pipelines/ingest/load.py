@@ -93,6 +93,8 @@ def load_dataset(
     paths = find_files(exports_dir, spec)
     current = {p.relative_to(exports_dir).as_posix(): p for p in paths}
     hashes = {name: sha256_of(path) for name, path in current.items()}
+    # duplicates are decided afresh each run: the file they copied may have gone
+    conn.execute("delete from raw._loads where dataset = ? and status = 'duplicate'", [spec.name])
     known = dict(
         conn.execute(
             "select source_file, sha256 from raw._loads where dataset = ?", [spec.name]
@@ -101,15 +103,42 @@ def load_dataset(
     for name, sha in known.items():
         if hashes.get(name) != sha:
             _forget_file(conn, spec.name, name)
+    owners = {sha: name for name, sha in known.items() if hashes.get(name) == sha}
     result = DatasetLoad(spec.name)
     for name, path in current.items():
-        if known.get(name) == hashes[name]:
+        sha = hashes[name]
+        if known.get(name) == sha:
             result.files.append(_previous(conn, spec.name, name))
+        elif sha in owners:
+            result.files.append(_duplicate(conn, spec.name, path, name, sha, owners[sha], digest))
         else:
-            result.files.append(_load_file(conn, spec, path, name, hashes[name], digest))
+            result.files.append(_load_file(conn, spec, path, name, sha, digest))
+            owners[sha] = name
         if on_file:
             on_file(result.files[-1])
     return result
+
+
+def _duplicate(
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str,
+    path: Path,
+    name: str,
+    sha: str,
+    original: str,
+    digest: str,
+) -> FileLoad:
+    """The same content dropped twice, or renamed: read once, the copy recorded and skipped."""
+    load = FileLoad(
+        dataset,
+        name,
+        path.stat().st_size,
+        sha,
+        "duplicate",
+        f"{name}: same content as {original}; not loaded again",
+    )
+    _record(conn, load, digest)
+    return load
 
 
 def _previous(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileLoad:

@@ -56,13 +56,12 @@ def _utf8_copy(path: Path, files: FileSpec, workdir: Path) -> Path:
     Bytes the declared encoding does not define are carried over as they are (surrogateescape),
     so DuckDB rejects their rows as invalid encoding instead of the whole file failing.
     """
-    if files.encoding.lower().replace("_", "-") in ("utf-8", "utf8") and (
-        files.encoding_errors == "strict"
-    ):
+    encoding = detected_encoding(path, files.encoding)
+    if encoding in ("utf-8", "utf8") and files.encoding_errors == "strict":
         return path
     target = workdir / (path.name + ".utf8")
     errors = "replace" if files.encoding_errors == "replace" else "surrogateescape"
-    decoder = codecs.getincrementaldecoder(files.encoding)(errors=errors)
+    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     with (
         path.open("rb") as source,
         target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as out,
@@ -75,6 +74,17 @@ def _utf8_copy(path: Path, files: FileSpec, workdir: Path) -> Path:
             out.write(text)
         out.write(decoder.decode(b"", final=True))
     return target
+
+
+def detected_encoding(path: Path, declared: str) -> str:
+    """A byte-order mark wins over the declared encoding (Excel's UTF-16 and UTF-8 exports)."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if start.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    return declared.lower().replace("_", "-")
 
 
 def _header(path: Path, files: FileSpec) -> list[str]:
