@@ -78,6 +78,7 @@ def report_context(
         "ages": ages,
         "trend": trend,
         "new_findings": queries.new_findings(conn, run_id),
+        "files": queries.loaded_files(conn),
         "severities": SEVERITY_ORDER,
         "generated": datetime.now(UTC),
         "plotly_js": Markup(plotly.offline.get_plotlyjs()),  # trusted: the bundled library

@@ -167,3 +167,29 @@ def examples(conn: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> lis
         {"run": run_id, "n": per_rule},
     ).fetchall()
     return [Example(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    dataset: str
+    file: str
+    status: str
+    message: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
+    """Every export file the warehouse holds, with its reconciliation (raw._loads)."""
+    exists = conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = '_loads'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    rows = conn.execute(
+        "select dataset, source_file, status, coalesce(message, ''), rows_read, rows_loaded, "
+        "rows_rejected from raw._loads order by dataset, source_file"
+    ).fetchall()
+    return [LoadedFile(*row) for row in rows]

@@ -1,0 +1,58 @@
+"""A file the audit cannot read is an audit gap: named in the summary and the report, never fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.cli import main
+from pipelines.sample import generate_estate
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_missing_required_column_is_an_audit_gap_in_the_report(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from datetime import date
+
+    monkeypatch.setenv("PRIVACY_AUDIT_KEY_FILE", str(tmp_path / "key"))
+    exports = tmp_path / "exports"
+    generate_estate(exports, 120, 8, date(2026, 11, 1))
+    (exports / "orders" / "orders_export_9.csv").write_text(
+        "Name,Financial Status,Created at\n#9999,paid,2026-06-08 23:02:14 +0100\n"
+    )
+    db, reports = tmp_path / "w.duckdb", tmp_path / "reports"
+    assert (
+        main(
+            [
+                "run",
+                "--exports",
+                str(exports),
+                "--db",
+                str(db),
+                "--reports",
+                str(reports),
+                "--data-map",
+                str(REPO / "data_map"),
+                "--as-of",
+                "2026-11-01",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "audit gap" in out and "orders_export_9.csv" in out and "'Email'" in out
+    html = (reports / "latest" / "report.html").read_text()
+    assert "Audit gap:" in html and "orders_export_9.csv" in html
+    with duckdb.connect(str(db), read_only=True) as conn:
+        statuses = dict(
+            conn.execute(
+                "select source_file, status from raw._loads where dataset = 'orders'"
+            ).fetchall()
+        )
+        audited = conn.execute("select count(distinct rule_id) from audit.findings").fetchall()
+    assert statuses["orders/orders_export_9.csv"] == "skipped"
+    assert statuses["orders/orders_export_1.csv"] == "loaded"  # the other files still count
+    assert audited[0][0] == 19
