@@ -1,4 +1,4 @@
-"""A file the audit cannot read is an audit gap: named in the summary and the report, never fatal."""
+"""A file the audit cannot read is an audit gap: in the summary and the report, never fatal."""
 
 from __future__ import annotations
 
