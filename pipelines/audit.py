@@ -19,6 +19,7 @@ from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import parameters
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
 from pipelines.rules.findings import RuleError, record_findings
+from pipelines.rules.manifest import build_manifest
 from pipelines.rules.runs import new_run_id, record_run
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 from pipelines.staging.build import build_staging
@@ -186,6 +187,9 @@ def _audit(
             summary.findings,
             rows,
             summary.seconds,
+            build_manifest(
+                conn, settings.as_of, data_map.digest, catalogue_digest(settings.expectations_dir)
+            ),
         )
         outputs = write_outputs(conn, data_map, suites, summary.run_id, settings.reports_dir)
         summary.report, summary.report_note = outputs.report, outputs.note

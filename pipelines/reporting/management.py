@@ -79,6 +79,7 @@ def report_context(
         "trend": trend,
         "new_findings": queries.new_findings(conn, run_id),
         "files": queries.loaded_files(conn),
+        "manifest": queries.run_manifest(conn, run_id),
         "severities": SEVERITY_ORDER,
         "generated": datetime.now(UTC),
         "plotly_js": Markup(plotly.offline.get_plotlyjs()),  # trusted: the bundled library

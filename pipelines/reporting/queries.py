@@ -7,6 +7,7 @@ parameters, never formatted into the SQL.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -178,6 +179,7 @@ class LoadedFile:
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    sha256: str
 
 
 def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
@@ -190,6 +192,15 @@ def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
         return []
     rows = conn.execute(
         "select dataset, source_file, status, coalesce(message, ''), rows_read, rows_loaded, "
-        "rows_rejected from raw._loads order by dataset, source_file"
+        "rows_rejected, sha256 from raw._loads order by dataset, source_file"
     ).fetchall()
     return [LoadedFile(*row) for row in rows]
+
+
+def run_manifest(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, object]:
+    """The evidence manifest recorded with the run (empty for runs from before manifests)."""
+    columns = {row[0] for row in conn.execute("describe audit.runs").fetchall()}
+    if "manifest" not in columns:
+        return {}
+    rows = conn.execute("select manifest from audit.runs where run_id = ?", [run_id]).fetchall()
+    return json.loads(rows[0][0]) if rows and rows[0][0] else {}

@@ -11,7 +11,7 @@ RUNS_DDL = """
 create table if not exists audit.runs (
     run_id varchar primary key, as_of date, started_at timestamptz, finished_at timestamptz,
     status varchar, data_map_digest varchar, rules_digest varchar,
-    findings_by_rule json, rows_by_dataset json, seconds json
+    findings_by_rule json, rows_by_dataset json, seconds json, manifest json
 )
 """
 
@@ -31,10 +31,12 @@ def record_run(
     findings: dict[str, int],
     rows: dict[str, dict[str, int]],
     seconds: dict[str, float],
+    manifest: dict[str, object] | None = None,
 ) -> None:
     conn.execute(RUNS_DDL)
+    conn.execute("alter table audit.runs add column if not exists manifest json")
     conn.execute(
-        "insert or replace into audit.runs values (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?)",
+        "insert or replace into audit.runs values (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             as_of,
@@ -45,6 +47,7 @@ def record_run(
             json.dumps(findings),
             json.dumps(rows),
             json.dumps(seconds),
+            json.dumps(manifest or {}),
         ],
     )
 
