@@ -75,6 +75,8 @@ def test_a_reader_keeps_reading_while_an_audit_runs(settings: Settings) -> None:
     assert reader.returncode == 0, err
     assert int(out) > 10
     assert _runs(settings.db_path) == 2  # a new reader sees the published audit
+    assert settings.db_path.stat().st_mode & 0o777 == 0o600  # the warehouse is owner-only
+    assert settings.key_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_failed_audit_leaves_the_last_good_warehouse(settings: Settings, monkeypatch) -> None:
