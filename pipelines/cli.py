@@ -12,6 +12,7 @@ from rich.table import Table
 
 from pipelines.audit import AuditSummary, generate_sample, run_audit
 from pipelines.datamap import DataMapError, load_data_map
+from pipelines.lookup import look_up_subject, print_report, write_files
 from pipelines.rules.catalogue import SEVERITY_ORDER
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 
@@ -60,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--as-of", type=_date, help="audit date YYYY-MM-DD (default: today)")
     run.add_argument("--reports", type=Path)
     run.set_defaults(command=_run)
+
+    subject = commands.add_parser("subject", help="everything held on one person (access/erasure)")
+    subject.add_argument("identifier", metavar="EMAIL|PHONE")
+    subject.add_argument("--db", type=Path)
+    subject.add_argument("--data-map", type=Path)
+    subject.add_argument("--out", type=Path, help="folder to write (default: reports/subjects/)")
+    subject.set_defaults(command=_subject)
     return parser
 
 
@@ -110,6 +118,21 @@ def _run(args: argparse.Namespace) -> int:
     )
     summary = run_audit(settings)
     _print_summary(summary, settings)
+    return 0
+
+
+def _subject(args: argparse.Namespace) -> int:
+    """Print one person's records; write subject-<key>.json and .html (mode 0600)."""
+    settings = Settings.from_env(data_map_dir=args.data_map, db_path=args.db)
+    data_map = load_data_map(settings.data_map_dir)
+    try:
+        report = look_up_subject(settings.db_path, data_map, args.identifier)
+    except LookupError as error:  # nobody has this identifier
+        _fail(str(error))
+        return 1
+    print_report(out, report)
+    for path in write_files(report, args.out or settings.reports_dir / "subjects"):
+        out.print(f"written: {path}", soft_wrap=True, markup=False)
     return 0
 
 
