@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: audit test lint validate-map dagster clean
+.PHONY: audit test lint validate-map dagster clean lab
 
 audit: $(STAMP)
 	$(BIN)/privacy-audit run
@@ -33,3 +33,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 clean:
 	rm -rf exports warehouse reports/*/ .pytest_cache
+
+# JupyterLab on 127.0.0.1 over notebooks/, keeping its token (open the URL it prints);
+# the notebooks read warehouse/warehouse.duckdb read-only (or PRIVACY_AUDIT_DB_PATH)
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -28,7 +29,9 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 def prepare(conn: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Show timestamps in UTC and make sure the layer schemas exist."""
     conn.execute("set TimeZone = 'UTC'")
-    conn.execute("set enable_progress_bar = false")
+    # our own progress bars only; inside Jupyter DuckDB refuses this without ipywidgets
+    with contextlib.suppress(duckdb.Error):
+        conn.execute("set enable_progress_bar = false")
     conn.execute("set memory_limit = $limit", {"limit": memory_limit()})
     if not read_only:
         for schema in SCHEMAS:

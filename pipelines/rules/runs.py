@@ -54,7 +54,12 @@ def record_run(
 
 def latest_run_id(conn: duckdb.DuckDBPyConnection) -> str:
     """The newest completed run; LookupError when there is none."""
-    conn.execute(RUNS_DDL)
+    exists = conn.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'runs'"
+    ).fetchall()[0][0]
+    if not exists:
+        raise LookupError("no completed audit run in the warehouse")
     row = conn.execute("select max(run_id) from audit.runs where status = 'completed'").fetchall()
     if not row or row[0][0] is None:
         raise LookupError("no completed audit run in the warehouse")
