@@ -7,6 +7,7 @@ Everything a test writes lives under its tmp_path; the repository's data_map/ is
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from pipelines.datamap import DataMap, DatasetSpec, load_data_map
 from pipelines.ingest.load import DatasetLoad, load_dataset
+from pipelines.settings import Settings
 from pipelines.staging.build import build_staging
 from pipelines.warehouse import connect, ident
 
@@ -230,3 +232,16 @@ def make_estate(tmp_path: Path):
     yield make
     for estate in made:
         estate.conn.close()
+
+
+def audit_settings(root: Path, as_of: date = date(2026, 11, 1), db: str = "w.duckdb") -> Settings:
+    """An audit with every path under root, reading the repository's data map and rules."""
+    return Settings(
+        exports_dir=root / "exports",
+        data_map_dir=DATA_MAP_DIR,
+        expectations_dir=REPO / "expectations",
+        db_path=root / db,
+        reports_dir=root / "reports",
+        key_file=root / "key",
+        as_of=as_of,
+    )

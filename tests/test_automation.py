@@ -4,30 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+from conftest import audit_settings
 
 from pipelines.defs import build_definitions
-from pipelines.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _defs(tmp_path: Path) -> dg.Definitions:
-    return build_definitions(
-        Settings(
-            exports_dir=tmp_path / "exports",
-            data_map_dir=REPO / "data_map",
-            expectations_dir=REPO / "expectations",
-            db_path=tmp_path / "w.duckdb",
-            reports_dir=tmp_path / "reports",
-            key_file=tmp_path / "key",
-            as_of=date(2026, 11, 1),
-        )
-    )
+    return build_definitions(audit_settings(tmp_path))
 
 
 def _put(tmp_path: Path, relative: str, text: str = "a,b\n1,2\n") -> Path:

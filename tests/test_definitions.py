@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from conftest import audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.defs import build_definitions
@@ -17,17 +18,7 @@ REPO_MAP = Path(__file__).resolve().parents[1] / "data_map"
 
 
 def _settings(tmp_path: Path, db: str) -> Settings:
-    from datetime import date
-
-    return Settings(
-        exports_dir=tmp_path / "exports",
-        data_map_dir=REPO_MAP,
-        expectations_dir=REPO_MAP.parent / "expectations",
-        db_path=tmp_path / db,
-        reports_dir=tmp_path / "reports",
-        key_file=tmp_path / "key",
-        as_of=date(2026, 11, 1),
-    )
+    return audit_settings(tmp_path, db=db)
 
 
 def test_definitions_load_with_assets_per_layer(tmp_path: Path) -> None:

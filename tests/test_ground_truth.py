@@ -9,10 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.sample import generate_estate
-from pipelines.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = (
@@ -45,15 +45,7 @@ def test_findings_equal_ground_truth(tmp_path: Path, monkeypatch, contacts, seed
         truth = _by_rule(
             [(r["rule_id"], r["dataset"], r["record_key"]) for r in csv.DictReader(handle)]
         )
-    settings = Settings(
-        exports_dir=exports,
-        data_map_dir=REPO / "data_map",
-        expectations_dir=REPO / "expectations",
-        db_path=tmp_path / "w.duckdb",
-        reports_dir=tmp_path / "reports",
-        key_file=tmp_path / "key",
-        as_of=as_of,
-    )
+    settings = audit_settings(tmp_path, as_of)
     summary = run_audit(settings)
     with duckdb.connect(str(settings.db_path), read_only=True) as conn:
         found = _by_rule(

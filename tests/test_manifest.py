@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+from conftest import audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.datamap.loader import digest
 from pipelines.rules.catalogue import catalogue_digest
 from pipelines.sample import generate_estate
-from pipelines.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,15 +22,7 @@ def test_manifest_hashes_match_the_files_and_reruns_agree(tmp_path: Path, monkey
     monkeypatch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
     exports = tmp_path / "exports"
     generate_estate(exports, 100, 6, date(2026, 11, 1))
-    settings = Settings(
-        exports_dir=exports,
-        data_map_dir=REPO / "data_map",
-        expectations_dir=REPO / "expectations",
-        db_path=tmp_path / "w.duckdb",
-        reports_dir=tmp_path / "reports",
-        key_file=tmp_path / "key",
-        as_of=date(2026, 11, 1),
-    )
+    settings = audit_settings(tmp_path)
     first, second = run_audit(settings), run_audit(settings)
     with duckdb.connect(str(settings.db_path), read_only=True) as conn:
         manifests = [

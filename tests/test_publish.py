@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import audit_settings
 
 from pipelines import audit
 from pipelines.audit import run_audit
@@ -25,15 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
     generate_estate(tmp_path / "exports", 150, 9, date(2026, 11, 1))
-    return Settings(
-        exports_dir=tmp_path / "exports",
-        data_map_dir=REPO / "data_map",
-        expectations_dir=REPO / "expectations",
-        db_path=tmp_path / "w" / "wh.duckdb",
-        reports_dir=tmp_path / "reports",
-        key_file=tmp_path / "key",
-        as_of=date(2026, 11, 1),
-    )
+    return audit_settings(tmp_path, db="w/wh.duckdb")
 
 
 def _digest(path: Path) -> str:
