@@ -42,23 +42,35 @@ def working_copy(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.building{db_path.suffix}")
 
 
-@contextmanager
-def building(db_path: Path) -> Iterator[Path]:
-    """A private copy of the published warehouse to build in; published only if all goes well."""
+def start_building(db_path: Path) -> Path:
+    """A fresh private copy of the published warehouse (or nothing, for a first audit)."""
     work = working_copy(db_path)
     _remove(work)  # left over by a killed audit
     if db_path.exists():
         descriptor = os.open(work, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as target, db_path.open("rb") as source:
             shutil.copyfileobj(source, target, 16 << 20)
+    return work
+
+
+def publish(db_path: Path) -> None:
+    """Replace the published warehouse with the finished copy, atomically, owner-only."""
+    work = working_copy(db_path)
+    if work.exists():
+        os.chmod(work, 0o600)
+        os.replace(work, db_path)
+
+
+@contextmanager
+def building(db_path: Path) -> Iterator[Path]:
+    """A private copy of the published warehouse to build in; published only if all goes well."""
+    work = start_building(db_path)
     try:
         yield work
     except BaseException:
         _remove(work)
         raise
-    if work.exists():
-        os.chmod(work, 0o600)
-        os.replace(work, db_path)
+    publish(db_path)
 
 
 def _remove(work: Path) -> None:

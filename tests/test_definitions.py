@@ -31,7 +31,8 @@ def test_definitions_load_with_assets_per_layer(tmp_path: Path) -> None:
     assert groups["subjects"] == "subjects"
     assert groups["rule_inputs"] == groups["findings"] == "audit"
     assert groups["reports"] == "reports"
-    assert len(groups) == 2 * len(DATASETS) + 4
+    assert groups["warehouse_copy"] == "ingest"
+    assert len(groups) == 2 * len(DATASETS) + 5
     assert defs.resolve_job_def("audit").executor_def is dg.in_process_executor
 
 
@@ -51,6 +52,9 @@ def test_dagster_job_and_cli_build_identical_tables(tmp_path: Path, monkeypatch)
         .execute_in_process()
     )
     assert result.success
+    published = tmp_path / "dagster.duckdb"
+    assert published.exists() and published.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "dagster.building.duckdb").exists()  # built in a copy, then published
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "subjects" in materialized and "raw_orders" in materialized
 

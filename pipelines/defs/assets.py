@@ -16,6 +16,7 @@ from pipelines.audit import check_agreement, prepare_rules, resolve_subjects, va
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.defs.resources import AuditPaths
 from pipelines.ingest.load import load_dataset
+from pipelines.publish import publish, start_building
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules.catalogue import Suite, catalogue_digest
 from pipelines.rules.findings import record_findings
@@ -25,9 +26,23 @@ from pipelines.staging.build import build_staging
 from pipelines.warehouse import prepare
 
 
+@dg.asset(
+    name="warehouse_copy",
+    group_name="ingest",
+    kinds={"duckdb"},
+    description="A private copy of the published warehouse that this run builds in; the "
+    "reports asset publishes it by an atomic rename, so readers are never "
+    "blocked and a failed run leaves the last good warehouse.",
+)
+def warehouse_copy(paths: AuditPaths) -> dg.MaterializeResult:
+    work = start_building(paths.published)
+    return dg.MaterializeResult(metadata={"copy": dg.MetadataValue.path(str(work))})
+
+
 def raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"raw_{spec.name}",
+        deps=["warehouse_copy"],
         group_name="ingest",
         kinds={"duckdb", spec.files.format},
         description=f"{spec.description}: every row of exports/{spec.name}/ as exported, "
@@ -162,12 +177,14 @@ def reports_asset(data_map: DataMap, suites: list[Suite]) -> dg.AssetsDefinition
         kinds={"html", "pdf"},
         deps=["findings"],
         description="reports/<run_id>/ and reports/latest/: the management report (HTML, "
-        "PDF), the analyst extract (CSV, Parquet) and the ROPA (CSV, XLSX).",
+        "PDF), the analyst extract (CSV, Parquet) and the ROPA (CSV, XLSX); then the "
+        "run's warehouse copy is published.",
     )
     def _reports(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
         with warehouse.get_connection() as conn:
             conn = prepare(conn)
             outputs = write_outputs(conn, data_map, suites, latest_run_id(conn), paths.reports)
+        publish(paths.published)
         if outputs.note:
             dg.get_dagster_logger().warning(outputs.note)
         return dg.MaterializeResult(
@@ -183,6 +200,7 @@ def reports_asset(data_map: DataMap, suites: list[Suite]) -> dg.AssetsDefinition
 def build_assets(data_map: DataMap, suites: list[Suite]) -> list[dg.AssetsDefinition]:
     specs = list(data_map.datasets.values())
     return [
+        warehouse_copy,
         *(raw_asset(spec) for spec in specs),
         *(staging_asset(spec) for spec in specs),
         subjects_asset(data_map),

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.publish import working_copy
 from pipelines.settings import Settings
 
 
@@ -15,6 +16,7 @@ class AuditPaths(dg.ConfigurableResource):
     """Folders and files of the audit; defaults come from PRIVACY_AUDIT_* or the project layout."""
 
     exports_dir: str
+    db_path: str
     data_map_dir: str
     expectations_dir: str
     reports_dir: str
@@ -30,6 +32,10 @@ class AuditPaths(dg.ConfigurableResource):
         return Path(self.exports_dir)
 
     @property
+    def published(self) -> Path:
+        return Path(self.db_path)
+
+    @property
     def reports(self) -> Path:
         return Path(self.reports_dir)
 
@@ -40,9 +46,11 @@ class AuditPaths(dg.ConfigurableResource):
 
 def default_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
-        "warehouse": DuckDBResource(database=str(settings.db_path)),
+        # the job builds in a copy; the reports asset publishes it (pipelines/publish.py)
+        "warehouse": DuckDBResource(database=str(working_copy(settings.db_path))),
         "paths": AuditPaths(
             exports_dir=str(settings.exports_dir),
+            db_path=str(settings.db_path),
             data_map_dir=str(settings.data_map_dir),
             expectations_dir=str(settings.expectations_dir),
             reports_dir=str(settings.reports_dir),
