@@ -28,6 +28,16 @@ AS_OF = date(2026, 11, 1)
 PLOTLY = "application/vnd.plotly.v1+json"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 E164 = re.compile(r"\+\d{8,15}")
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def add_hostile_disclosure(log: Path) -> None:
+    """A disclosure to a recipient named like an HTML attack, in the log's own layout."""
+    header = log.read_text(encoding="cp1252").splitlines()[0].split(",")
+    row = ["01/10/2026", HOSTILE, "courier", "Delivery", "name", "United Kingdom", "UK GDPR", "1"]
+    row += ["x"] * (len(header) - len(row))
+    with log.open("a", encoding="cp1252", newline="") as handle:
+        handle.write(",".join(row) + "\r\n")
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +46,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
         generate_estate(tmp / "exports", 300, 1, AS_OF)
+        add_hostile_disclosure(tmp / "exports" / "disclosures" / "third_party_disclosures_log.csv")
         settings = Settings(
             exports_dir=tmp / "exports",
             data_map_dir=REPO / "data_map",
@@ -215,3 +226,20 @@ def test_subject_lookup_unknown_person(audited: Settings, monkeypatch, tmp_path:
     _, text = execute("03_subject_lookup", audited, monkeypatch, tmp_path, parameters)
     assert "No audited export holds this identifier" in text
     assert "covers 0 records" in text
+
+
+def test_hostile_values_are_inert_text_in_rendered_tables(
+    audited: Settings, monkeypatch, tmp_path: Path
+) -> None:
+    nb, _ = execute(
+        "02_findings_deep_dive",
+        audited,
+        monkeypatch,
+        tmp_path,
+        'DRILL_RULE = "TPD-UNAPPROVED"\nDRILL_ROWS = 1000',
+    )
+    html = "\n".join(
+        o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # shown, as text
+    assert HOSTILE not in html
