@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: audit test lint validate-map dagster clean lab
+.PHONY: audit test lint validate-map dagster bench clean lab
 
 audit: $(STAMP)
 	$(BIN)/privacy-audit run
@@ -21,6 +21,10 @@ dagster: $(STAMP)
 	mkdir -p .dagster_home
 	cp pipelines/defs/dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+# audit 100,000 and 1,000,000-contact estates; figures to stdout and benchmarks/results.json
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
 
 validate-map: $(STAMP)
 	$(BIN)/privacy-audit validate-map
