@@ -114,6 +114,8 @@ def test_a_second_audit_is_refused_while_one_runs(settings: Settings, monkeypatc
         str(settings.db_path),
         "--data-map",
         str(settings.data_map_dir),
+        "--reports",
+        str(settings.reports_dir),
         "--as-of",
         "2026-11-01",
     ]
