@@ -19,7 +19,6 @@ from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import parameters
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
 from pipelines.rules.findings import RuleError, record_findings
-from pipelines.rules.manifest import build_manifest
 from pipelines.rules.runs import new_run_id, record_run
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 from pipelines.staging.build import build_staging
@@ -169,14 +168,6 @@ def _audit(
         check_agreement(gx_counts, returned)
         summary.findings = {rule: found for rule, (_, found) in returned.items()}
         clock = _lap(summary, "findings", clock)
-        rows = {
-            load.dataset: {
-                "read": sum(f.rows_read for f in load.files),
-                "loaded": sum(f.rows_loaded for f in load.files),
-                "rejected": sum(f.rows_rejected for f in load.files),
-            }
-            for load in summary.loads
-        }
         record_run(
             conn,
             summary.run_id,
@@ -185,11 +176,7 @@ def _audit(
             data_map.digest,
             catalogue_digest(settings.expectations_dir),
             summary.findings,
-            rows,
             summary.seconds,
-            build_manifest(
-                conn, settings.as_of, data_map.digest, catalogue_digest(settings.expectations_dir)
-            ),
         )
         outputs = write_outputs(conn, data_map, suites, summary.run_id, settings.reports_dir)
         summary.report, summary.report_note = outputs.report, outputs.note

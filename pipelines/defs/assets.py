@@ -20,7 +20,6 @@ from pipelines.publish import publish, start_building
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules.catalogue import Suite, catalogue_digest
 from pipelines.rules.findings import record_findings
-from pipelines.rules.manifest import build_manifest
 from pipelines.rules.runs import latest_run_id, new_run_id, record_run
 from pipelines.staging.build import build_staging
 from pipelines.warehouse import prepare
@@ -146,13 +145,6 @@ def findings_asset(data_map: DataMap, suites: list[Suite]) -> dg.AssetsDefinitio
                 catalogue_digest(paths.expectations_dir),
                 found,
                 {},
-                {},
-                build_manifest(
-                    conn,
-                    paths.audit_date,
-                    data_map.digest,
-                    catalogue_digest(paths.expectations_dir),
-                ),
             )
         severities = {r.id: r.severity for s in suites for r in s.rules}
         by_severity = {

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from pipelines.rules.manifest import build_manifest
+
 RUNS_DDL = """
 create table if not exists audit.runs (
     run_id varchar primary key, as_of date, started_at timestamptz, finished_at timestamptz,
@@ -29,10 +31,15 @@ def record_run(
     data_map_digest: str,
     rules_digest: str,
     findings: dict[str, int],
-    rows: dict[str, dict[str, int]],
     seconds: dict[str, float],
-    manifest: dict[str, object] | None = None,
 ) -> None:
+    """Record a completed run, with its rows per dataset and evidence manifest from raw._loads."""
+    manifest = build_manifest(conn, as_of, data_map_digest, rules_digest)
+    rows: dict[str, dict[str, int]] = {}
+    for file in manifest["files"]:
+        counts = rows.setdefault(file["dataset"], {"read": 0, "loaded": 0, "rejected": 0})
+        for key in counts:
+            counts[key] += file[f"rows_{key}"]
     conn.execute(RUNS_DDL)
     conn.execute("alter table audit.runs add column if not exists manifest json")
     conn.execute(
@@ -47,7 +54,7 @@ def record_run(
             json.dumps(findings),
             json.dumps(rows),
             json.dumps(seconds),
-            json.dumps(manifest or {}),
+            json.dumps(manifest),
         ],
     )
 
