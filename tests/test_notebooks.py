@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import nbformat
 import pytest
+from conftest import audit_settings
 from nbclient import NotebookClient
 
 from pipelines.audit import run_audit
@@ -47,15 +48,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         patch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
         generate_estate(tmp / "exports", 300, 1, AS_OF)
         add_hostile_disclosure(tmp / "exports" / "disclosures" / "third_party_disclosures_log.csv")
-        settings = Settings(
-            exports_dir=tmp / "exports",
-            data_map_dir=REPO / "data_map",
-            expectations_dir=REPO / "expectations",
-            db_path=tmp / "warehouse" / "w.duckdb",
-            reports_dir=tmp / "reports",
-            key_file=tmp / "key",
-            as_of=AS_OF,
-        )
+        settings = audit_settings(tmp, AS_OF, db="warehouse/w.duckdb")
         run_audit(settings)
     return settings
 

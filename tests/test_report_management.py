@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import plotly.offline
 import pytest
+from conftest import audit_settings
 from markupsafe import escape
 
 from pipelines.audit import run_audit
@@ -28,7 +29,6 @@ from pipelines.reporting.pdf import write_pdf
 from pipelines.reporting.queries import ReportError
 from pipelines.rules.catalogue import Suite, load_catalogue
 from pipelines.sample import generate_estate
-from pipelines.settings import Settings
 from pipelines.warehouse import connect, ident
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,15 +114,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Audited:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
         for as_of in AS_OFS:
-            settings = Settings(
-                exports_dir=exports,
-                data_map_dir=REPO / "data_map",
-                expectations_dir=REPO / "expectations",
-                db_path=root / "w.duckdb",
-                reports_dir=root / "reports",
-                key_file=root / "key",
-                as_of=as_of,
-            )
+            settings = audit_settings(root, as_of)
             run_ids.append(run_audit(settings).run_id)
     data_map = load_data_map(REPO / "data_map")
     suites = load_catalogue(REPO / "expectations", data_map)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import audit_settings
 from openpyxl import load_workbook
 
 from pipelines.audit import run_audit
@@ -24,7 +25,6 @@ from pipelines.reporting.extract import write_extract
 from pipelines.reporting.ropa import write_ropa
 from pipelines.rules.catalogue import Suite, load_catalogue
 from pipelines.sample import generate_estate
-from pipelines.settings import Settings
 from pipelines.warehouse import connect
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,15 +78,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path]:
     root = tmp_path_factory.mktemp("audited")
     exports = root / "exports"
     generate_estate(exports, 300, 1, AS_OF)
-    settings = Settings(
-        exports_dir=exports,
-        data_map_dir=REPO / "data_map",
-        expectations_dir=REPO / "expectations",
-        db_path=root / "w.duckdb",
-        reports_dir=root / "reports",
-        key_file=root / "key",
-        as_of=AS_OF,
-    )
+    settings = audit_settings(root, AS_OF)
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("PRIVACY_AUDIT_SECRET", raising=False)
         summary = run_audit(settings)
