@@ -65,9 +65,10 @@ def _run_rule(
             from audit.findings where rule_id = $rule and run_id < $run
             group by dataset, record_key
         ),
-        subjects as (
-            select dataset, record_key, min(subject_key) as subject_key
-            from core.subject_records group by dataset, record_key
+        subjects as (  -- only the records found: the whole table is millions of rows
+            select s.dataset, s.record_key, min(s.subject_key) as subject_key
+            from core.subject_records s semi join found f using (dataset, record_key)
+            group by s.dataset, s.record_key
         )
         select $run, $as_of::date, $rule, $title, $severity, $area, $clauses, f.dataset,
                f.record_key, s.subject_key, f.detail,

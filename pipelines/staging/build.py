@@ -26,6 +26,6 @@ def build_staging(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> int:
     conn.execute(
         f"create or replace table staging.{ident(spec.name)} as "
         f"select {', '.join(fields)}, {record_key(spec, available)} as record_key, "
-        f"_source_file, _row_number from {source} order by _source_file, _row_number"
+        f"_source_file, _row_number from {source}"
     )
     return conn.execute(f"select count(*) from staging.{ident(spec.name)}").fetchall()[0][0]

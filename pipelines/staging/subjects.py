@@ -27,14 +27,25 @@ def build_subjects(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], se
         select row_number() over (order by kind, value) as node, kind, value
         from (select distinct kind, value from _ids)
     """)
+    # one row per record: its smallest and largest identifier node (equal: nothing to link)
     conn.execute("""
-        create or replace temp table _members as
-        select distinct i.dataset, i.record, i.record_key, n.node
-        from _ids i join _nodes n using (kind, value)
+        create or replace temp table _records as
+        select i.dataset, i.record, any_value(i.record_key) as record_key,
+               min(n.node) as first, max(n.node) as last
+        from _ids i join _nodes n using (kind, value) group by i.dataset, i.record
     """)
+    # a record with several identifiers links each of them to its first: the only edges
+    conn.execute("""
+        create or replace temp table _edges as
+        select distinct n.node, r.first
+        from _ids i join _nodes n using (kind, value)
+        join (select * from _records where first <> last) r using (dataset, record)
+        where n.node <> r.first
+    """)
+    conn.execute("drop table _ids")
     _propagate_labels(conn)
     _publish(conn)
-    for table in ("_ids", "_nodes", "_members", "_labels"):
+    for table in ("_nodes", "_records", "_edges", "_labels"):
         conn.execute(f"drop table if exists {table}")
     return conn.execute("select count(*) from core.subjects").fetchall()[0][0]
 
@@ -61,19 +72,31 @@ def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) 
 
 
 def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
-    """Each node takes the smallest label among the records it appears in, until nothing moves."""
-    conn.execute("create or replace temp table _labels as select node, node as label from _nodes")
+    """Each linked node takes the smallest label among its neighbours, until nothing moves.
+
+    Only nodes on an edge take part; every other node is a person of its own. After each round
+    a node also takes its label's label (pointer jumping), so long chains settle in few rounds.
+    """
+    conn.execute("""
+        create or replace temp table _labels as
+        select node, min(first) as label from (
+            select node, first from _edges union all select first, first from _edges
+        ) group by node
+    """)
     for _ in range(MAX_ROUNDS):
         conn.execute("""
             create or replace temp table _next as
-            with record_labels as (
-                select m.dataset, m.record, min(l.label) as label
-                from _members m join _labels l using (node)
-                group by m.dataset, m.record
+            with stepped as (
+                select node, min(label) as label from (
+                    select e.node, l.label from _edges e join _labels l on l.node = e.first
+                    union all
+                    select e.first, l.label from _edges e join _labels l on l.node = e.node
+                    union all
+                    select node, label from _labels
+                ) group by node
             )
-            select m.node, min(r.label) as label
-            from _members m join record_labels r using (dataset, record)
-            group by m.node
+            select s.node, least(s.label, coalesce(j.label, s.label)) as label
+            from stepped s left join stepped j on j.node = s.label
         """)
         moved = conn.execute("""
             select count(*) from _next n join _labels l using (node) where n.label < l.label
@@ -86,20 +109,35 @@ def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _publish(conn: duckdb.DuckDBPyConnection) -> None:
+    # one keyed pseudonym per person (its smallest identifier), not one per identifier
+    conn.execute("""
+        create or replace temp table _roots as
+        select n.node, coalesce(l.label, n.node) as label
+        from _nodes n left join _labels l using (node)
+    """)
+    conn.execute("""
+        create or replace temp table _root_keys as
+        select r.label, subject_key(n.value) as subject_key
+        from (select distinct label from _roots) r join _nodes n on n.node = r.label
+    """)
     conn.execute("""
         create or replace temp table _keys as
-        select l.node, subject_key(r.value) as subject_key
-        from _labels l join _nodes r on r.node = l.label
+        select r.node, k.subject_key from _roots r join _root_keys k using (label)
     """)
     conn.execute("""
         create or replace table core.subject_identifiers as
-        select n.kind, n.value, k.subject_key
-        from _nodes n join _keys k using (node) order by subject_key, kind, value
+        select n.kind, n.value, k.subject_key from _nodes n join _keys k using (node)
     """)
     conn.execute("""
         create or replace table core.subject_records as
-        select distinct m.dataset, m.record_key, k.subject_key
-        from _members m join _keys k using (node) order by dataset, record_key
+        with keyed as (
+            select r.dataset, r.record_key, k.subject_key
+            from _records r join _keys k on k.node = r.first
+        )
+        -- a non-empty record key is its record: one row each; rows without a key may repeat
+        select * from keyed where record_key <> ''
+        union all
+        select distinct * from keyed where record_key is null or record_key = ''
     """)
     conn.execute("""
         create or replace table core.subjects as
@@ -116,6 +154,7 @@ def _publish(conn: duckdb.DuckDBPyConnection) -> None:
         )
         select subject_key, coalesce(emails, []) as emails, coalesce(phones, []) as phones,
                datasets, records
-        from identifiers join records using (subject_key) order by subject_key
+        from identifiers join records using (subject_key)
     """)
-    conn.execute("drop table _keys")
+    for table in ("_roots", "_root_keys", "_keys"):
+        conn.execute(f"drop table {table}")
