@@ -161,6 +161,7 @@ def _audit(
         summary.subjects = resolve_subjects(conn, data_map, settings.key_file)
         clock = _lap(summary, "subjects", clock)
         prepare_rules(conn, data_map, settings.as_of)
+        clock = _lap(summary, "text_scan", clock)
     gx_counts = validate_rules(work, suites)
     clock = _lap(summary, "gx", clock)
     with connect(work) as conn:

@@ -15,7 +15,7 @@ import duckdb
 from pipelines.conversions import record_key
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.staging import phones
-from pipelines.warehouse import ident, literal, table_columns, table_exists
+from pipelines.warehouse import ident, literal, table_columns, table_exists, unordered
 
 LINEAGE = ("_source_file", "_row_number", "_loaded_at")
 SUSPICIOUS = (
@@ -70,4 +70,5 @@ def _scan_dataset(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
         f"from raw.{ident(spec.name)} where regexp_matches({ident(column)}, {pattern})"
         for column in exported
     ]
-    conn.execute("insert into staging._text_values " + " union all ".join(branches))
+    with unordered(conn):
+        conn.execute("insert into staging._text_values " + " union all ".join(branches))

@@ -17,7 +17,7 @@ import duckdb
 from pipelines.conversions import rejection
 from pipelines.datamap.models import DatasetSpec
 from pipelines.ingest.readers import ReadResult, Reject, read_file
-from pipelines.warehouse import ident, table_columns, table_exists
+from pipelines.warehouse import ident, table_columns, table_exists, unordered
 
 INCOMING = "_incoming"
 LOADS_DDL = """
@@ -226,11 +226,12 @@ def _store(
         {"name": name},
     )
     _store_rejects(conn, rejects, name, read.rejects)
-    conn.execute(
-        f"insert into raw.{raw} by name select * exclude (_reason), $name as _source_file, "
-        f"now() as _loaded_at from {INCOMING} where _reason is null",
-        {"name": name},
-    )
+    with unordered(conn):  # rows carry their own row numbers
+        conn.execute(
+            f"insert into raw.{raw} by name select * exclude (_reason), $name as _source_file, "
+            f"now() as _loaded_at from {INCOMING} where _reason is null",
+            {"name": name},
+        )
     _reconcile(conn, spec.name, name, read, load)
 
 

@@ -35,12 +35,3 @@ create or replace macro fy_end(day, fy_month, fy_day) as
 -- A deadline that falls on a Saturday or Sunday moves to the Monday.
 create or replace macro next_working_day(day) as
     case dayofweek(day) when 6 then day + 2 when 0 then day + 1 else day end;
-
--- Every maximal run of digits in a text (single spaces or dashes allowed between digits), with
--- the character just before and just after it ('' at either end of the text).
-create or replace macro digit_runs(text) as
-    list_transform(regexp_extract_all(text, '[0-9](?:[ -]?[0-9])*'), lambda run, i:
-        struct_pack(
-            run := run,
-            before := right(regexp_split_to_array(text, '[0-9](?:[ -]?[0-9])*')[i], 1),
-            after := left(regexp_split_to_array(text, '[0-9](?:[ -]?[0-9])*')[i + 1], 1)));

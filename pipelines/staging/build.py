@@ -7,7 +7,7 @@ import duckdb
 from pipelines.conversions import record_key, source_text, typed
 from pipelines.datamap.models import DatasetSpec
 from pipelines.staging import phones
-from pipelines.warehouse import ident, table_columns, table_exists
+from pipelines.warehouse import ident, table_columns, table_exists, unordered
 
 EMPTY_RAW = "(select null::varchar as _source_file, null::bigint as _row_number) where false"
 
@@ -23,9 +23,10 @@ def build_staging(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> int:
     fields = [
         f"{typed(c, spec, source_text(c, available))} as {ident(c.name)}" for c in spec.columns
     ]
-    conn.execute(
-        f"create or replace table staging.{ident(spec.name)} as "
-        f"select {', '.join(fields)}, {record_key(spec, available)} as record_key, "
-        f"_source_file, _row_number from {source}"
-    )
+    with unordered(conn):
+        conn.execute(
+            f"create or replace table staging.{ident(spec.name)} as "
+            f"select {', '.join(fields)}, {record_key(spec, available)} as record_key, "
+            f"_source_file, _row_number from {source}"
+        )
     return conn.execute(f"select count(*) from staging.{ident(spec.name)}").fetchall()[0][0]

@@ -11,7 +11,7 @@ import duckdb
 
 from pipelines import pseudonyms
 from pipelines.datamap.models import DatasetSpec
-from pipelines.warehouse import ident, literal, table_exists
+from pipelines.warehouse import ident, literal, table_exists, unordered
 
 MAX_ROUNDS = 100
 # Rows of one record share its key (an order's line items); a row without a key is its own record.
@@ -20,6 +20,11 @@ RECORD = "coalesce(nullif(record_key, ''), _source_file || '#' || _row_number)"
 
 def build_subjects(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: bytes) -> int:
     """(Re)build core.subject_records, core.subject_identifiers and core.subjects."""
+    with unordered(conn):
+        return _build(conn, specs, secret)
+
+
+def _build(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: bytes) -> int:
     pseudonyms.register(conn, secret)
     conn.execute(f"create or replace temp table _ids as {_identifier_rows(conn, specs)}")
     conn.execute("""
