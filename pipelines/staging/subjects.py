@@ -114,7 +114,7 @@ def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def _publish(conn: duckdb.DuckDBPyConnection) -> None:
-    # one keyed pseudonym per person (its smallest identifier), not one per identifier
+    """The core tables, grouped by each person's label (an integer) and keyed once per person."""
     conn.execute("""
         create or replace temp table _roots as
         select n.node, coalesce(l.label, n.node) as label
@@ -126,18 +126,20 @@ def _publish(conn: duckdb.DuckDBPyConnection) -> None:
         from (select distinct label from _roots) r join _nodes n on n.node = r.label
     """)
     conn.execute("""
-        create or replace temp table _keys as
-        select r.node, k.subject_key from _roots r join _root_keys k using (label)
+        create or replace table core.subject_identifiers as
+        select n.kind, n.value, k.subject_key
+        from _nodes n join _roots r using (node) join _root_keys k using (label)
     """)
     conn.execute("""
-        create or replace table core.subject_identifiers as
-        select n.kind, n.value, k.subject_key from _nodes n join _keys k using (node)
+        create or replace temp table _record_labels as
+        select r.dataset, r.record_key, o.label
+        from _records r join _roots o on o.node = r.first
     """)
     conn.execute("""
         create or replace table core.subject_records as
         with keyed as (
             select r.dataset, r.record_key, k.subject_key
-            from _records r join _keys k on k.node = r.first
+            from _record_labels r join _root_keys k using (label)
         )
         -- a non-empty record key is its record: one row each; rows without a key may repeat
         select * from keyed where record_key <> ''
@@ -147,19 +149,21 @@ def _publish(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("""
         create or replace table core.subjects as
         with identifiers as (
-            select subject_key,
-                   list(value order by value) filter (where kind = 'email') as emails,
-                   list(value order by value) filter (where kind = 'phone') as phones
-            from core.subject_identifiers group by subject_key
+            select r.label,
+                   list_sort(list(n.value) filter (where n.kind = 'email')) as emails,
+                   list_sort(list(n.value) filter (where n.kind = 'phone')) as phones
+            from _nodes n join _roots r using (node) group by r.label
         ),
         records as (
-            select subject_key, list(distinct dataset order by dataset) as datasets,
-                   count(*) as records
-            from core.subject_records group by subject_key
+            select label, list_sort(list(distinct dataset)) as datasets,
+                   count(*) filter (where record_key <> '')
+                   + count(distinct (dataset, record_key))
+                         filter (where record_key is null or record_key = '') as records
+            from _record_labels group by label
         )
-        select subject_key, coalesce(emails, []) as emails, coalesce(phones, []) as phones,
-               datasets, records
-        from identifiers join records using (subject_key)
+        select k.subject_key, coalesce(i.emails, []) as emails, coalesce(i.phones, []) as phones,
+               r.datasets, r.records
+        from identifiers i join records r using (label) join _root_keys k using (label)
     """)
-    for table in ("_roots", "_root_keys", "_keys"):
+    for table in ("_roots", "_root_keys", "_record_labels"):
         conn.execute(f"drop table {table}")
