@@ -858,7 +858,15 @@ def run_peer(db_path: Path, as_of: date) -> dict:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (ru_maxrss is in KB on Linux)."""
+    """This process's peak resident set size in MB.
+
+    VmHWM, not ru_maxrss: across exec Linux keeps ru_maxrss, so a child of a big parent would
+    report the parent's peak.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -153,6 +153,7 @@ def _audit(
     clock: float,
 ) -> None:
     """Every step of the audit on the working copy of the warehouse."""
+    clock = _lap(summary, "working_copy", clock)  # the last warehouse, copied to work on
     with connect(work) as conn:
         summary.loads = ingest(conn, data_map, settings.exports_dir)
         clock = _lap(summary, "ingest", clock)

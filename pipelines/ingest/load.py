@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pipelines.ingest.readers import ReadResult, Reject, read_file
 from pipelines.warehouse import ident, table_columns, table_exists, unordered
 
 INCOMING = "_incoming"
+HASHING_THREADS = 2
 LOADS_DDL = """
 create table if not exists raw._loads (
     dataset varchar, source_file varchar, size_bytes bigint, sha256 varchar, spec_digest varchar,
@@ -92,7 +94,8 @@ def load_dataset(
     _forget_other_specs(conn, spec.name, digest)
     paths = find_files(exports_dir, spec)
     current = {p.relative_to(exports_dir).as_posix(): p for p in paths}
-    hashes = {name: sha256_of(path) for name, path in current.items()}
+    with ThreadPoolExecutor(max_workers=HASHING_THREADS) as pool:  # hashlib frees the GIL
+        hashes = dict(zip(current, pool.map(sha256_of, current.values()), strict=True))
     # duplicates are decided afresh each run: the file they copied may have gone
     conn.execute("delete from raw._loads where dataset = ? and status = 'duplicate'", [spec.name])
     known = dict(
