@@ -16,7 +16,7 @@ from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
 from pipelines.progress import progress_bar
 from pipelines.publish import audit_lock, building
 from pipelines.reporting.outputs import write_outputs
-from pipelines.rules import parameters
+from pipelines.rules import gx_duckdb, parameters
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
 from pipelines.rules.findings import RuleError, record_findings
 from pipelines.rules.runs import new_run_id, record_run
@@ -130,6 +130,7 @@ def run_audit(settings: Settings) -> AuditSummary:
     """The whole audit on the exports in settings; raises on anything that prevents it."""
     data_map = load_data_map(settings.data_map_dir)
     suites = load_catalogue(settings.expectations_dir, data_map)
+    gx_duckdb.preload()
     started = datetime.now(UTC)
     summary = AuditSummary(new_run_id(started), settings.as_of.isoformat(), data_map.digest)
     summary.severities = {r.id: r.severity for s in suites for r in s.rules}

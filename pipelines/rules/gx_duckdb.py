@@ -29,6 +29,7 @@ this module stays cheap.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -74,6 +75,24 @@ class ValidationError(RuntimeError):
         super().__init__(message)
         self.results = results
         self.rule_ids = tuple(result.rule_id for result in results if result.error is not None)
+
+
+def preload() -> None:
+    """Start importing great_expectations on a background thread (it takes seconds).
+
+    The audit calls this first, so the import overlaps with loading, which spends its time inside
+    DuckDB (the GIL released); the first validate_suite then finds GX imported, or waits for the
+    import to finish (Python's import lock). A failed import here is ignored: the import in
+    validate_suite raises it again where it can be reported.
+    """
+    if "great_expectations" in sys.modules:
+        return
+    threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
+
+
+def _import_gx() -> None:
+    with suppress(Exception), warnings.catch_warnings():
+        import great_expectations  # noqa: F401
 
 
 def validate_suite(
