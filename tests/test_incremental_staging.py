@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pipelines.detectors.text_scan import build_text_scan
+
 SENDS = "campaign_id,campaign_title,email,sent_at"
 
 
@@ -107,3 +109,38 @@ def test_another_dataset_spec_rebuilds_staging(estate):
     estate.stage("marketing_sends", as_text)
 
     assert staged(estate) == [("marketing_sends/a.csv", 1, "c1", "A@example.com")]
+
+
+# --- the text scan follows the same files --------------------------------------------------------
+
+CARD = "4111 1111 1111 1111"
+
+
+def scanned(estate) -> list[tuple]:
+    build_text_scan(estate.conn, estate.data_map)
+    return [
+        (r["_source_file"], r["column_name"], r["value"])
+        for r in estate.query(
+            "select _source_file, column_name, value from staging._text_values "
+            "where dataset = 'marketing_sends' order by all"
+        )
+    ]
+
+
+def test_the_text_scan_reads_only_new_files_and_redoes_a_changed_one(estate):
+    estate.put("marketing_sends", "a.csv", sends((f"card {CARD}", "a@example.com")))
+    estate.ingest("marketing_sends")
+    assert scanned(estate) == [("marketing_sends/a.csv", "campaign_id", f"card {CARD}")]
+    estate.conn.execute("update staging._text_values set value = 'kept'")
+    estate.put("marketing_sends", "b.csv", sends(("c2", f"{CARD}@example.com")))
+    estate.ingest("marketing_sends")
+
+    assert scanned(estate) == [
+        ("marketing_sends/a.csv", "campaign_id", "kept"),
+        ("marketing_sends/b.csv", "email", f"{CARD}@example.com"),
+    ]
+
+    estate.put("marketing_sends", "a.csv", sends(("c3", "a@example.com")))  # card gone
+    estate.ingest("marketing_sends")
+
+    assert scanned(estate) == [("marketing_sends/b.csv", "email", f"{CARD}@example.com")]

@@ -305,7 +305,11 @@ def _add_edge_cases(conn: duckdb.DuckDBPyConnection) -> None:
         ("crm_contacts", "X-N4", "Notes", "user.content", "QQ123456A."),
         ("crm_contacts", "X-N5", "Notes", "user.contents", "qq123456a"),
     ]
-    conn.executemany("insert into staging._text_values values (?, ?, ?, ?, ?)", texts)
+    conn.executemany(
+        "insert into staging._text_values (dataset, record_key, column_name, category, value) "
+        "values (?, ?, ?, ?, ?)",
+        texts,
+    )
     # a dataset that declares dates of birth: the one in its chat is not a finding
     x(
         "insert into core.declared_categories "

@@ -10,13 +10,17 @@ core.declared_categories what each dataset declares.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
+from pipelines import conversions
 from pipelines.conversions import record_key
 from pipelines.datamap import DataMap, DatasetSpec
-from pipelines.staging import phones
+from pipelines.staging import phones, sources
 from pipelines.warehouse import ident, literal, table_columns, table_exists, unordered
 
+CODE = [Path(__file__), Path(conversions.__file__)]
 LINEAGE = ("_source_file", "_row_number", "_loaded_at")
 SUSPICIOUS = (
     r"[0-9](?:[ -]?[0-9]){12}"
@@ -26,7 +30,10 @@ SUSPICIOUS = (
 
 
 def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
-    """(Re)build staging._text_values, core.undeclared_columns, core.declared_categories."""
+    """Bring staging._text_values, core.undeclared_columns, core.declared_categories up to date.
+
+    The values are kept per source file: when only new files arrived, only they are scanned.
+    """
     phones.register(conn)  # a record key may be a phone number
     conn.execute(
         "create or replace table core.declared_categories (dataset varchar, category varchar)"
@@ -38,37 +45,61 @@ def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
     conn.execute(
         "create or replace table core.undeclared_columns (dataset varchar, column_name varchar)"
     )
+    if "_source_file" not in table_columns(conn, "staging", "_text_values"):
+        conn.execute(
+            "create or replace table staging._text_values (dataset varchar, record_key varchar, "
+            "column_name varchar, category varchar, value varchar, _source_file varchar)"
+        )
+        conn.execute(sources.BUILT_DDL)
+        conn.execute("delete from staging._built where target = 'text_scan'")
     conn.execute(
-        "create or replace table staging._text_values (dataset varchar, record_key varchar, "
-        "column_name varchar, category varchar, value varchar)"
+        "delete from staging._text_values where dataset not in (select unnest($names))",
+        {"names": list(data_map.datasets)},
     )
     for spec in data_map.datasets.values():
-        if table_exists(conn, "raw", spec.name) and table_exists(conn, "staging", spec.name):
-            _scan_dataset(conn, spec)
+        _scan_dataset(conn, spec)
     return conn.execute("select count(*) from staging._text_values").fetchall()[0][0]
 
 
 def _scan_dataset(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
-    exported = [c for c in table_columns(conn, "raw", spec.name) if c not in LINEAGE]
+    exported = []
+    if table_exists(conn, "raw", spec.name):
+        exported = [c for c in table_columns(conn, "raw", spec.name) if c not in LINEAGE]
     declared = set(spec.source_columns)
     undeclared = [(spec.name, column) for column in exported if column not in declared]
     if undeclared:
         conn.executemany("insert into core.undeclared_columns values (?, ?)", undeclared)
-    if not exported:
-        return
+    digest = sources.digest(spec.model_dump_json(), *exported, SUSPICIOUS, code=CODE)
+    todo = sources.plan(conn, "text_scan", spec.name, digest)
+    if not todo.append:
+        conn.execute("delete from staging._text_values where dataset = ?", [spec.name])
+    if exported and todo.new_files:
+        _scan_files(conn, spec, exported, None if not todo.append else todo.new_files)
+    sources.record(conn, "text_scan", spec.name, todo, digest)
+
+
+def _scan_files(
+    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, exported: list[str], files: list[str] | None
+) -> None:
+    """Insert the suspicious values of the dataset's raw rows (of `files` only, when given)."""
     categories: dict[str, str] = {}
     for column in spec.columns:
         if column.source:
             categories.setdefault(column.source, column.category)
     key = record_key(spec, set(exported))
     pattern = literal(SUSPICIOUS)
+    only = "" if files is None else " and _source_file in (select unnest($files))"
     # one filter per column, so only the suspicious values are ever copied (an order's line id
     # makes most of its 79-column rows suspicious; unpivoting whole rows cost ten times more)
     branches = [
         f"select {literal(spec.name)}, {key}, {literal(column)}, "
-        f"{literal(categories[column]) if column in categories else 'null'}, {ident(column)} "
-        f"from raw.{ident(spec.name)} where regexp_matches({ident(column)}, {pattern})"
+        f"{literal(categories[column]) if column in categories else 'null'}, {ident(column)}, "
+        f"_source_file from raw.{ident(spec.name)} "
+        f"where regexp_matches({ident(column)}, {pattern}){only}"
         for column in exported
     ]
     with unordered(conn):
-        conn.execute("insert into staging._text_values " + " union all ".join(branches))
+        conn.execute(
+            "insert into staging._text_values " + " union all ".join(branches),
+            {} if files is None else {"files": files},
+        )
