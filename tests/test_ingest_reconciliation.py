@@ -539,3 +539,28 @@ def test_a_utf16_excel_export_is_detected_by_its_byte_order_mark(estate, layouts
     assert rows == [
         {"ref": "RR-7", "requester_email": "zoë@example.com", "extension_reason": "Complex – £"}
     ]
+
+
+def test_row_numbers_hold_in_a_file_read_in_parallel(estate):
+    """A file large enough for DuckDB's parallel reader: rejects and rows keep their numbers."""
+    bad = {1_234, 77_777, 150_001, 299_999}
+    lines = [SENDS]
+    for i in range(1, 300_001):
+        if i in bad:
+            lines.append(f"c{i},too few")
+        elif i % 1_000 == 0:
+            lines.append(f'c{i},"two\nlines",e{i}@example.com,2024-03-01T09:00:00Z')
+        else:
+            lines.append(f"c{i},Spring,e{i}@example.com,2024-03-01T09:00:00Z")
+    estate.put("marketing_sends", "big.csv", "\n".join(lines) + "\n")
+
+    load = estate.load("marketing_sends")
+
+    assert [(f.rows_read, f.rows_loaded, f.rows_rejected) for f in load.files] == [
+        (300_000, 299_996, 4)
+    ]
+    assert [r["_row_number"] for r in estate.rejects("marketing_sends")] == sorted(bad)
+    misnumbered = estate.query(
+        "select count(*) as n from raw.marketing_sends where campaign_id <> 'c' || _row_number"
+    )
+    assert misnumbered == [{"n": 0}]
