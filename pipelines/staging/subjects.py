@@ -154,12 +154,16 @@ def _publish(conn: duckdb.DuckDBPyConnection) -> None:
                    list_sort(list(n.value) filter (where n.kind = 'phone')) as phones
             from _nodes n join _roots r using (node) group by r.label
         ),
-        records as (
-            select label, list_sort(list(distinct dataset)) as datasets,
+        per_dataset as (  -- a non-empty key is one record; rows without a key count once
+            select label, dataset,
                    count(*) filter (where record_key <> '')
-                   + count(distinct (dataset, record_key))
-                         filter (where record_key is null or record_key = '') as records
-            from _record_labels group by label
+                   + bool_or(record_key is null or record_key = '')::int as records
+            from _record_labels group by label, dataset
+        ),
+        records as (
+            select label, list(dataset order by dataset) as datasets,
+                   sum(records)::bigint as records
+            from per_dataset group by label
         )
         select k.subject_key, coalesce(i.emails, []) as emails, coalesce(i.phones, []) as phones,
                r.datasets, r.records
