@@ -7,16 +7,11 @@ candidate email; with the same secret keys are stable across runs.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import secrets
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
-from duckdb.sqltypes import VARCHAR
 
 SECRET_VARIABLE = "PRIVACY_AUDIT_SECRET"
 
@@ -37,14 +32,21 @@ def keyed(secret: bytes, identifier: str) -> str:
     return hmac.new(secret, identifier.encode(), hashlib.sha256).hexdigest()
 
 
-def register(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
-    """Make `subject_key(identifier)` available on this connection."""
+def keyed_sql(value: str) -> str:
+    """SQL computing keyed(secret, value) in DuckDB, for an expression `value`.
 
-    def subject_key(values: pa.Array) -> pa.Array:
-        return pa.array(
-            [None if v is None else keyed(secret, v) for v in values.to_pylist()], pa.string()
-        )
+    HMAC-SHA256 spelled out (RFC 2104): sha256(outer pad || sha256(inner pad || message)). The
+    pads come from pads(secret) as the query parameters $hmac_inner and $hmac_outer, so the
+    secret never appears in SQL text. tests/test_subjects.py checks it equals keyed().
+    """
+    return f"sha256($hmac_outer || unhex(sha256($hmac_inner || encode({value}))))"
 
-    with contextlib.suppress(duckdb.InvalidInputException):
-        conn.remove_function("subject_key")
-    conn.create_function("subject_key", subject_key, [VARCHAR], VARCHAR, type="arrow")
+
+def pads(secret: bytes) -> dict[str, bytes]:
+    """The HMAC-SHA256 inner and outer pads of the secret, the parameters keyed_sql() needs."""
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    return {
+        "hmac_inner": bytes(b ^ 0x36 for b in key),
+        "hmac_outer": bytes(b ^ 0x5C for b in key),
+    }

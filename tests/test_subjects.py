@@ -7,9 +7,10 @@ import hmac
 import re
 import stat
 
+import duckdb
 import pytest
 
-from pipelines.pseudonyms import SECRET_VARIABLE, keyed, load_secret
+from pipelines.pseudonyms import SECRET_VARIABLE, keyed, keyed_sql, load_secret, pads
 from pipelines.staging.subjects import build_subjects
 
 SECRET = b"a-test-secret-of-this-installation"
@@ -392,3 +393,13 @@ def test_the_environment_secret_wins_and_writes_no_file(tmp_path, monkeypatch):
 
     assert load_secret(key_file) == b"from-the-environment"
     assert not key_file.exists()
+
+
+@pytest.mark.parametrize("secret", [b"short", b"k" * 64, b"long" * 30, "clé".encode()])
+def test_keys_computed_in_duckdb_equal_the_python_hmac(secret):
+    conn = duckdb.connect()
+    for value in ("jane.doe@example.com", "zoë@exämple.de", "+447700900123", ""):
+        sql = f"select {keyed_sql('$value')}"
+        assert conn.execute(sql, {**pads(secret), "value": value}).fetchall()[0][0] == keyed(
+            secret, value
+        )

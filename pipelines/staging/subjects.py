@@ -25,7 +25,6 @@ def build_subjects(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], se
 
 
 def _build(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: bytes) -> int:
-    pseudonyms.register(conn, secret)
     conn.execute(f"create or replace temp table _ids as {_identifier_rows(conn, specs)}")
     conn.execute("""
         create or replace temp table _nodes as
@@ -49,7 +48,7 @@ def _build(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: by
     """)
     conn.execute("drop table _ids")
     _propagate_labels(conn)
-    _publish(conn)
+    _publish(conn, secret)
     for table in ("_nodes", "_records", "_edges", "_labels"):
         conn.execute(f"drop table if exists {table}")
     return conn.execute("select count(*) from core.subjects").fetchall()[0][0]
@@ -113,18 +112,21 @@ def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
     raise RuntimeError(f"identity resolution did not settle in {MAX_ROUNDS} rounds")
 
 
-def _publish(conn: duckdb.DuckDBPyConnection) -> None:
+def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
     """The core tables, grouped by each person's label (an integer) and keyed once per person."""
     conn.execute("""
         create or replace temp table _roots as
         select n.node, coalesce(l.label, n.node) as label
         from _nodes n left join _labels l using (node)
     """)
-    conn.execute("""
+    conn.execute(
+        f"""
         create or replace temp table _root_keys as
-        select r.label, subject_key(n.value) as subject_key
+        select r.label, {pseudonyms.keyed_sql("n.value")} as subject_key
         from (select distinct label from _roots) r join _nodes n on n.node = r.label
-    """)
+        """,
+        pseudonyms.pads(secret),
+    )
     conn.execute("""
         create or replace table core.subject_identifiers as
         select n.kind, n.value, k.subject_key
