@@ -185,7 +185,7 @@ def test_suite_json_round_trips_rule_ids_in_meta() -> None:
     suite = suite_json("contacts", checks)
     assert suite["name"] == "contacts"
     expectations = suite["expectations"]
-    assert [e["type"] for e in expectations] == ["unexpected_rows_expectation"] * 2
+    assert [e["type"] for e in expectations] == ["unexpected_row_count_expectation"] * 2
     assert [e["meta"]["rule_id"] for e in expectations] == ["EMAIL", "IDS"]
     assert expectations[0]["meta"]["severity"] == "high"
     assert expectations[0]["meta"]["clauses"] == ["4.2"]
@@ -211,3 +211,13 @@ def test_importing_the_module_does_not_import_great_expectations() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_an_expectation_asks_duckdb_for_the_count_only(db: Path) -> None:
+    """The stock expectation also fetches up to 200 rows (a second run of the query) and drops
+    them from a SUMMARY result; ours asks for the count, and the result is the same."""
+    from pipelines.rules.gx_duckdb import _rule_expectation_type
+
+    assert _rule_expectation_type().metric_dependencies == ("unexpected_rows_query.row_count",)
+    [result] = validate_suite(db, "contacts", [check("EMAIL", BAD_EMAIL)])
+    assert (result.success, result.unexpected_count, result.error) == (False, 1, None)
