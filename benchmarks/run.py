@@ -10,7 +10,8 @@ For each size, in the same run:
   table (read_csv / read_json with the dialect its dataset declares, all columns as text, in
   memory, every core): the floor no audit can beat;
 - peer ratio: the rule suite run by GX on pandas DataFrames (benchmarks/peer_pandas.py, which must
-  flag exactly the audit's findings) / our run of it (the GX stage plus the findings stage);
+  flag exactly the audit's findings) / our run of it (the GX stage plus the findings stage), both
+  without importing great_expectations;
 - incremental: 1% more data arrives as new files, and the audit runs again on the same warehouse.
 Each audit and the peer run in a child process, so a peak RSS is that process's own. Figures go
 to stdout and to benchmarks/results.json.
@@ -201,8 +202,9 @@ def run_peer(root: Path, ours: float) -> dict:
         )
     except (RuntimeError, MemoryError) as error:  # it did not fit, or failed: say so
         return {"error": str(error)[-500:]}
-    # our GX stage includes importing great_expectations; the peer's import is timed apart
-    validate = peer["import_s"] + peer["validate_s"]
+    # importing great_expectations is in neither: the peer times it apart, the audit does it on
+    # a background thread while DuckDB builds staging
+    validate = peer["validate_s"]
     return {
         "load_s": round(peer["load_s"], 1),
         "validate_s": round(validate, 1),

@@ -81,9 +81,9 @@ class ValidationError(RuntimeError):
 def preload() -> None:
     """Start importing great_expectations on a background thread (it takes seconds).
 
-    The audit calls this first, so the import overlaps with loading, which spends its time inside
-    DuckDB (the GIL released); the first validate_suite then finds GX imported, or waits for the
-    import to finish (Python's import lock). A failed import here is ignored: the import in
+    The audit calls this once the exports are loaded, so the import overlaps with staging and
+    identity resolution, which spend their time inside DuckDB (the GIL released); the first
+    validate_suite then finds GX imported, or waits for the import to finish (Python's lock). A failed import here is ignored: the import in
     validate_suite raises it again where it can be reported.
     """
     if "great_expectations" in sys.modules:
