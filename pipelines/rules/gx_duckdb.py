@@ -83,8 +83,9 @@ def preload() -> None:
 
     The audit calls this once the exports are loaded, so the import overlaps with staging and
     identity resolution, which spend their time inside DuckDB (the GIL released); the first
-    validate_suite then finds GX imported, or waits for the import to finish (Python's lock). A failed import here is ignored: the import in
-    validate_suite raises it again where it can be reported.
+    validate_suite then finds GX imported, or waits for the import to finish (Python's lock).
+    A failed import here is ignored: the import in validate_suite raises it again where it can be
+    reported.
     """
     if "great_expectations" in sys.modules:
         return
