@@ -266,6 +266,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pa-bench")
     parser.add_argument("--no-peer", action="store_true", help="skip GX on pandas")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument(
         "--repeat", type=int, default=3, help="fresh audits (and floors) per size; medians quoted"
     )
@@ -283,7 +284,7 @@ def main() -> None:
         "duckdb": duckdb.__version__,
         "memory_limit": os.environ.get("PRIVACY_AUDIT_MEMORY_LIMIT", "default"),
     }
-    out = ROOT / "benchmarks" / "results.json"
+    out = args.out
     out.write_text(
         json.dumps(
             {
