@@ -35,9 +35,6 @@ def prepare(conn: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.
         conn.execute("set enable_progress_bar = false")
     conn.execute("set memory_limit = $limit", {"limit": memory_limit()})
     if not read_only:
-        # commit each export file without a checkpoint of the whole warehouse (0.3 s a file at a
-        # million contacts); the write-ahead log is checkpointed when the connection closes
-        conn.execute("set wal_autocheckpoint = '1GB'")
         for schema in SCHEMAS:
             conn.execute(f"create schema if not exists {schema}")
     return conn
