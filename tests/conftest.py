@@ -21,6 +21,13 @@ from pipelines.warehouse import connect, ident
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_MAP_DIR = REPO / "data_map"
+# every rule of expectations/, which the sample estate plants and the peer benchmark re-implements
+RULES = (
+    "RET-CALLS", "RET-PROSPECT", "RET-CUSTOMER", "RET-ORDERS", "RET-UNSUB", "RET-CHAT",
+    "CON-NO-BASIS", "CON-OPTOUT-SYNC", "CON-SEND-AFTER-OPTOUT", "CON-CALL-NOTICE",
+    "SEC-PAN", "SEC-CVV", "SEC-UNDECLARED", "TPD-UNAPPROVED", "TPD-SALE", "TPD-TRANSFER",
+    "DSR-OVERDUE", "DSR-ERASURE-INCOMPLETE", "DSR-OBJECTION-IGNORED",
+)  # fmt: skip
 
 # Headers as the vendors export them (/work/shared/reference/export-formats.md), kept here rather
 # than imported from the sample generator so that the tests check the data map against the real

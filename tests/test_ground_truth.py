@@ -9,18 +9,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import audit_settings
+from conftest import RULES, audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.sample import generate_estate
 
 REPO = Path(__file__).resolve().parents[1]
-RULES = (
-    "RET-CALLS", "RET-PROSPECT", "RET-CUSTOMER", "RET-ORDERS", "RET-UNSUB", "RET-CHAT",
-    "CON-NO-BASIS", "CON-OPTOUT-SYNC", "CON-SEND-AFTER-OPTOUT", "CON-CALL-NOTICE",
-    "SEC-PAN", "SEC-CVV", "SEC-UNDECLARED", "TPD-UNAPPROVED", "TPD-SALE", "TPD-TRANSFER",
-    "DSR-OVERDUE", "DSR-ERASURE-INCOMPLETE", "DSR-OBJECTION-IGNORED",
-)  # fmt: skip
 
 
 def _by_rule(rows: list[tuple[str, str, str]]) -> dict[str, set[tuple[str, str]]]:

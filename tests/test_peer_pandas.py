@@ -20,7 +20,7 @@ from types import ModuleType
 
 import duckdb
 import pytest
-from conftest import audit_settings
+from conftest import RULES, audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.datamap import load_data_map
@@ -32,12 +32,6 @@ from pipelines.warehouse import connect
 REPO = Path(__file__).resolve().parents[1]
 PEER = REPO / "benchmarks" / "peer_pandas.py"
 AS_OF = date(2026, 11, 1)
-RULES = (
-    "RET-CALLS", "RET-PROSPECT", "RET-CUSTOMER", "RET-ORDERS", "RET-UNSUB", "RET-CHAT",
-    "CON-NO-BASIS", "CON-OPTOUT-SYNC", "CON-SEND-AFTER-OPTOUT", "CON-CALL-NOTICE",
-    "SEC-PAN", "SEC-CVV", "SEC-UNDECLARED", "TPD-UNAPPROVED", "TPD-SALE", "TPD-TRANSFER",
-    "DSR-OVERDUE", "DSR-ERASURE-INCOMPLETE", "DSR-OBJECTION-IGNORED",
-)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
