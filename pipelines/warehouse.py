@@ -52,11 +52,12 @@ def unordered(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnec
     Keeping insertion order makes a large CREATE TABLE AS / INSERT twice as slow under the memory
     limit; nothing the audit reads depends on it, except reading a file, which stays ordered.
     """
+    before = conn.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
     conn.execute("set preserve_insertion_order = false")
     try:
         yield conn
     finally:
-        conn.execute("set preserve_insertion_order = true")
+        conn.execute(f"set preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def ident(name: str) -> str:

@@ -93,7 +93,9 @@ def preload() -> None:
 
 
 def _import_gx() -> None:
-    with suppress(Exception), warnings.catch_warnings():
+    # no warnings.catch_warnings() here: it swaps the process-wide filter list and would race
+    # with the main thread's own use of it
+    with suppress(Exception):
         import great_expectations  # noqa: F401
 
 
