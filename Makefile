@@ -7,10 +7,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: audit test lint validate-map dagster bench clean lab
 
-audit: $(STAMP)
-	$(BIN)/privacy-audit run
+EXPORTS := $(or $(PRIVACY_AUDIT_EXPORTS_DIR),exports)
 
+# the PDF needs chromium: installed when missing (as root), else the audit makes the HTML only
+audit: $(STAMP)
+	tools/system-packages.sh --optional browser
+	@if [ -z "$$(find $(EXPORTS) -type f ! -name '.*' 2>/dev/null | head -n 1)" ]; then \
+		echo "$(EXPORTS)/ is empty: generating the sample estate"; \
+		$(BIN)/privacy-audit generate --out $(EXPORTS); \
+	fi
+	$(BIN)/privacy-audit run --exports $(EXPORTS)
+
+# the browser tests need chromium: installed when missing, else make stops saying what to run
 test: $(STAMP)
+	tools/system-packages.sh browser
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)

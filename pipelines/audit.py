@@ -37,13 +37,23 @@ class AuditSummary:
     findings: dict[str, int] = field(default_factory=dict)
     severities: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
-    generated_sample: bool = False
     report: Path | None = None
     report_note: str = ""
 
 
-def exports_present(exports_dir: Path, data_map: DataMap) -> bool:
-    return any(find_files(exports_dir, spec) for spec in data_map.datasets.values())
+class NoExports(RuntimeError):
+    """Not one file of any dataset: nothing to audit (a mis-mounted export share, say)."""
+
+
+def require_exports(exports_dir: Path, data_map: DataMap, data_map_dir: Path) -> None:
+    """Refuse to audit an exports folder holding no file of any dataset of the data map."""
+    specs = data_map.datasets.values()
+    if any(find_files(exports_dir, spec) for spec in specs):
+        return
+    wanted = ", ".join(f"{spec.name}/{spec.files.pattern}" for spec in specs)
+    raise NoExports(
+        f"no exports found in {exports_dir} for any dataset of {data_map_dir}: {wanted}"
+    )
 
 
 def generate_sample(
@@ -133,11 +143,8 @@ def run_audit(settings: Settings) -> AuditSummary:
     started = datetime.now(UTC)
     summary = AuditSummary(new_run_id(started), settings.as_of.isoformat(), data_map.digest)
     summary.severities = {r.id: r.severity for s in suites for r in s.rules}
+    require_exports(settings.exports_dir, data_map, settings.data_map_dir)
     clock = time.perf_counter()
-    if not exports_present(settings.exports_dir, data_map):
-        generate_sample(settings)
-        summary.generated_sample = True
-        clock = _lap(summary, "generate", clock)
     with audit_lock(settings.db_path), building(settings.db_path) as work:
         _audit(settings, data_map, suites, summary, started, work, clock)
     return summary

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from pipelines.audit import AuditSummary, generate_sample, run_audit
+from pipelines.audit import AuditSummary, NoExports, generate_sample, run_audit
 from pipelines.datamap import DataMapError, load_data_map
 from pipelines.lookup import look_up_subject, print_report, write_files
 from pipelines.rules.catalogue import SEVERITY_ORDER
@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataMapError as error:
         _fail(str(error))
         return 2
+    except NoExports as error:
+        _fail(str(error))
+        return 1
     except (RuntimeError, OSError, ValueError) as error:  # reconciliation, rules, GX, I/O
         _fail(f"cannot complete: {error}")
         return 1
@@ -53,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--data-map", type=Path)
     validate.set_defaults(command=_validate_map)
 
-    run = commands.add_parser("run", help="audit the exports (generates the sample if none)")
+    run = commands.add_parser(
+        "run", help="audit the exports in --exports (see generate for a sample)"
+    )
     run.add_argument("--exports", type=Path)
     run.add_argument("--data-map", type=Path)
     run.add_argument("--expectations", type=Path, help="folder of rule suites")
@@ -137,8 +142,6 @@ def _subject(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary: AuditSummary, settings: Settings) -> None:
-    if summary.generated_sample:
-        out.print(f"no exports found: generated the sample estate in {settings.exports_dir}")
     table = Table(
         "dataset",
         "files",

@@ -252,3 +252,27 @@ def audit_settings(root: Path, as_of: date = date(2026, 11, 1), db: str = "w.duc
         key_file=root / "key",
         as_of=as_of,
     )
+
+
+def pdf_text(path: Path) -> str:
+    """The text of every page of a PDF, Unicode NFKC-normalised (the fonts' ligatures undone)."""
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    pages = (page.extract_text() or "" for page in PdfReader(path).pages)
+    return unicodedata.normalize("NFKC", "\n".join(pages))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The browser the report tests need; its absence fails them (`make test` installs it)."""
+    from pipelines.reporting.pdf import PdfError, find_chromium
+
+    try:
+        return find_chromium()
+    except PdfError:
+        pytest.fail(
+            "chromium is not installed: `make test` installs it (tools/system-packages.sh "
+            "browser), or run: apt-get install -y chromium fonts-dejavu-core"
+        )

@@ -78,3 +78,37 @@ def test_sensor_starts_one_run_per_new_file(tmp_path: Path) -> None:
     os.utime(changed, (1_900_000_000, 1_900_000_000))
     third = sensor.evaluate_tick(dg.build_sensor_context(cursor=second.cursor))
     assert len(third.run_requests) == 1  # new content in a known file is new data
+
+
+def test_sensor_first_tick_takes_what_the_warehouse_audited_as_seen(tmp_path: Path) -> None:
+    from pipelines.audit import run_audit
+    from pipelines.sample import generate_estate
+
+    settings = audit_settings(tmp_path)
+    generate_estate(settings.exports_dir, 40, 3, settings.as_of)
+    run_audit(settings)
+    sensor = build_definitions(settings).resolve_sensor_def("new_exports")
+
+    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    assert not first.run_requests  # every file here is in the warehouse already
+    assert "call_recordings/Master.csv" in json.loads(first.cursor)
+
+    _put(tmp_path, "orders/orders_export_99.csv", "Name,Email\n#9,a@example.com\n")
+    second = sensor.evaluate_tick(dg.build_sensor_context(cursor=first.cursor))
+    assert len(second.run_requests) == 1
+    assert second.run_requests[0].tags["new_files"] == "1"
+
+
+def test_sensor_first_tick_runs_for_files_the_warehouse_has_not_read(tmp_path: Path) -> None:
+    from pipelines.audit import run_audit
+    from pipelines.sample import generate_estate
+
+    settings = audit_settings(tmp_path)
+    generate_estate(settings.exports_dir, 40, 3, settings.as_of)
+    run_audit(settings)
+    touched = settings.exports_dir / "call_recordings" / "Master.csv"
+    os.utime(touched, (1_900_000_000, 1_900_000_000))  # the same content, newer: still seen
+    _put(tmp_path, "disclosures/later.csv", "Date,Recipient,Purpose,Country\n")
+    sensor = build_definitions(settings).resolve_sensor_def("new_exports")
+    result = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    assert len(result.run_requests) == 1 and result.run_requests[0].tags["new_files"] == "1"

@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import audit
 from pipelines.cli import main
 from pipelines.sample import DATASETS
 
@@ -87,13 +86,6 @@ def test_second_run_reads_nothing_again(workspace: Path, capsys) -> None:
     assert loads[0] == loads[1]
 
 
-def test_run_without_exports_generates_the_sample(workspace: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(audit, "SAMPLE_CONTACTS", 50)
-    assert main(["run", "--as-of", AS_OF]) == 0
-    assert "generated the sample estate" in capsys.readouterr().out
-    assert any((workspace / "exports" / "crm_contacts").iterdir())
-
-
 def test_invalid_data_map_exits_2_naming_file_and_key(workspace: Path, capsys) -> None:
     broken = workspace / "data_map"
     shutil.copytree(REPO_MAP, broken)
@@ -147,3 +139,24 @@ def test_an_erroring_rule_fails_the_audit(workspace: Path, capsys) -> None:
     # neither a pass nor findings: nothing is published, and no half-built copy is left
     assert not (workspace / "warehouse.duckdb").exists()
     assert not (workspace / "warehouse.building.duckdb").exists()
+
+
+def test_run_without_exports_fails_and_writes_no_report(tmp_path: Path, capsys) -> None:
+    (tmp_path / "exports" / "crm_contacts").mkdir(parents=True)  # a folder, but no export in it
+    code = main(
+        [
+            "run",
+            "--exports",
+            str(tmp_path / "exports"),
+            "--db",
+            str(tmp_path / "warehouse" / "w.duckdb"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"privacy-audit: no exports found in {tmp_path / 'exports'} for any")
+    assert "crm_contacts/*.csv" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "reports").exists() and not (tmp_path / "warehouse").exists()
+    assert not list((tmp_path / "exports").rglob("*.csv"))  # nothing generated either

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import pdf_text
 
 from pipelines.cli import main
 from pipelines.sample import generate_estate
@@ -51,7 +52,6 @@ def _texts_of_tables(db: Path) -> list[tuple[str, str]]:
 
 def _texts_of_reports(folder: Path) -> list[tuple[str, str]]:
     import openpyxl
-    from pypdf import PdfReader
 
     texts = []
     for path in folder.rglob("*"):
@@ -67,11 +67,13 @@ def _texts_of_reports(folder: Path) -> list[tuple[str, str]]:
             ]
             texts.append((str(path), " ".join(cells)))
         elif path.suffix == ".pdf":
-            texts.append((str(path), " ".join(p.extract_text() for p in PdfReader(path).pages)))
+            texts.append((str(path), pdf_text(path)))
     return texts
 
 
-def test_no_output_holds_a_full_card_number(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_no_output_holds_a_full_card_number(
+    tmp_path: Path, monkeypatch, capsys, chromium: str
+) -> None:
     monkeypatch.setenv("PRIVACY_AUDIT_KEY_FILE", str(tmp_path / "key"))
     exports = tmp_path / "exports"
     generate_estate(exports, 300, 21, date(2026, 11, 1))

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import plotly.offline
 import pytest
-from conftest import audit_settings
+from conftest import audit_settings, pdf_text
 from markupsafe import escape
 
 from pipelines.audit import run_audit
@@ -33,10 +33,6 @@ from pipelines.warehouse import connect, ident
 
 REPO = Path(__file__).resolve().parents[1]
 AS_OFS = (date(2026, 5, 1), date(2026, 8, 1), date(2026, 11, 1))
-CHROMIUM = Path("/usr/bin/chromium")
-needs_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install -y chromium)"
-)
 BROWSER_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -315,13 +311,14 @@ def test_masking() -> None:
     assert redact("due 2024-04-08, card ending 1111") == "due 2024-04-08, card ending 1111"
 
 
-@needs_chromium
-def test_report_renders_in_a_browser_and_prints(audited: Audited, tmp_path: Path) -> None:
+def test_report_renders_in_a_browser_and_prints(
+    audited: Audited, tmp_path: Path, chromium: str
+) -> None:
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=BROWSER_FLAGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -342,8 +339,7 @@ def test_report_renders_in_a_browser_and_prints(audited: Audited, tmp_path: Path
     pdf = write_pdf(audited.report, tmp_path / "report.pdf")
     from pypdf import PdfReader
 
-    reader = PdfReader(pdf)
-    text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    assert len(reader.pages) > 1
+    assert len(PdfReader(pdf).pages) > 1
+    text = pdf_text(pdf)
     assert "Critical problems" in text and "What to fix first" in text
     assert_no_personal_data(text, personal_values(audited))

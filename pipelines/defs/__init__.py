@@ -29,7 +29,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=[suite_checks(suite) for suite in suites],
         jobs=[audit_job],
         schedules=[weekly_audit(audit_job)],
-        sensors=[new_exports_sensor(audit_job, settings.exports_dir, data_map)],
+        sensors=[new_exports_sensor(audit_job, settings.exports_dir, data_map, settings.db_path)],
         resources=default_resources(settings),
         executor=dg.in_process_executor,
     )

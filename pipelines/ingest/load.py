@@ -78,6 +78,19 @@ def sha256_of(path: Path) -> str:
     return sha.hexdigest()
 
 
+def audited_hashes(db_path: Path) -> set[str]:
+    """SHA-256 of every file the published warehouse has read (none if it has read nothing)."""
+    if not db_path.is_file():
+        return set()
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as conn:
+            return {
+                sha for (sha,) in conn.execute("select distinct sha256 from raw._loads").fetchall()
+            }
+    except duckdb.CatalogException:  # a warehouse that never loaded a file
+        return set()
+
+
 def spec_digest(spec: DatasetSpec) -> str:
     return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
 
