@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipelines.audit import AuditSummary, NoExports, generate_sample, run_audit
@@ -161,9 +162,13 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
             f"{summary.staged.get(load.dataset, 0):,}",
         )
     out.print(table)
+    gaps = [f for load in summary.loads for f in load.gaps]
     for load in summary.loads:
-        for skipped in load.skipped:
-            out.print(f"[yellow]audit gap:[/] {skipped.message}")
+        for file in load.files:
+            for note in file.notes:
+                out.print(f"data quality: {file.source_file}: {note.sentence()}", markup=False)
+    for file in gaps:
+        out.print(f"[yellow]audit gap:[/] {escape(file.gap)}")
     timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.seconds.items())
     out.print(f"subjects: {summary.subjects:,} people across all sources")
     _print_findings(summary)
@@ -172,6 +177,11 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
         out.print(f"[yellow]{summary.report_note}[/]")
     if summary.report:
         out.print(f"report: {summary.report}", soft_wrap=True)
+    if gaps:
+        out.print(
+            f"[yellow]audit completed with {len(gaps)} audit gap{'s' if len(gaps) > 1 else ''}"
+            " (above): its findings cover only the rows that could be read[/]"
+        )
 
 
 def _print_findings(summary: AuditSummary) -> None:

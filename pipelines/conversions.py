@@ -1,25 +1,42 @@
 """SQL that turns a raw text value into its declared type, shared by ingest (rejects) and staging.
 
-Every expression takes the raw value as text and returns NULL for an empty value. `converts_badly`
-is true when a non-empty value cannot be converted: the row is rejected at load time.
+Every expression takes the raw value as text and returns NULL for an empty value. Only a key or
+required column rejects a row (its value empty, or not convertible: `rejection`); any other value
+that does not convert stays as text in raw, is NULL in staging, and is counted as a data-quality
+note per file and column (`not_converted`).
 """
 
 from __future__ import annotations
 
+import duckdb
+
 from pipelines.datamap.models import ColumnSpec, DatasetSpec
+from pipelines.staging import countries, phones
 from pipelines.warehouse import ident, literal
 
-FALLIBLE = {"integer", "decimal", "boolean", "timestamp", "date"}
+FALLIBLE = {"integer", "decimal", "boolean", "timestamp", "date", "country"}
+ARTICLES = {"integer": "an integer", "decimal": "a decimal number", "boolean": "a yes/no value"}
+
+
+def register_functions(conn: duckdb.DuckDBPyConnection) -> None:
+    """The Python functions conversions call: `e164` (phones) and `country_code`."""
+    phones.register(conn)
+    countries.register(conn)
 
 
 def source_text(column: ColumnSpec, available: set[str]) -> str:
-    """The column's raw text: the exported field, the part `extract` keeps, or a file-name part."""
+    """The raw text: the exported field(s), the part `extract` keeps, or a part of the file name."""
     if column.from_file_name:
         name = "regexp_extract(_source_file, '[^/]*$')"
         return f"nullif(regexp_extract({name}, {literal(column.from_file_name)}, 1), '')"
-    if column.source not in available:
+    present = [h for h in column.headers if h in available]
+    if column.absent or not present:
         return "cast(null as varchar)"
-    value = f"nullif(trim({ident(column.source)}), '')"
+    if column.sources:
+        parts = ", ".join(f"nullif(trim({ident(h)}), '')" for h in present)
+        value = f"nullif(concat_ws({literal(column.join_with)}, {parts}), '')"
+    else:
+        value = f"nullif(trim({ident(column.source)}), '')"
     if column.extract:
         value = f"nullif(regexp_extract({value}, {literal(column.extract)}, 1), '')"
     if column.strip_prefix:
@@ -40,6 +57,8 @@ def typed(column: ColumnSpec, spec: DatasetSpec, text: str) -> str:
         return f"lower({text})"
     if kind == "phone":
         return phone(text, spec.phone_region)
+    if kind == "country":
+        return f"country_code({text})"
     if kind == "integer":
         return f"try_cast(replace({text}, ',', '') as bigint)"
     if kind == "decimal":
@@ -93,18 +112,40 @@ def phone(text: str, region: str) -> str:
     return f"case {cases} else {slow} end"
 
 
+def expected(column: ColumnSpec) -> str:
+    """What a value of the column must look like, in words."""
+    what = ARTICLES.get(column.type, f"a {column.type}")
+    return f"{what} like {' or '.join(column.formats)}" if column.formats else what
+
+
+def _label(column: ColumnSpec) -> str:
+    return " + ".join(column.headers) or column.name
+
+
 def rejection(column: ColumnSpec, spec: DatasetSpec, available: set[str]) -> str | None:
-    """SQL giving the reason a row's value for this column cannot be loaded, else NULL."""
-    if column.type not in FALLIBLE or column.from_file_name or column.source not in available:
+    """SQL giving why a row cannot be loaded for this (key or required) column, else NULL."""
+    if not spec.must_load(column) or column.absent:
         return None
     text = source_text(column, available)
-    expected = (
-        f"a {column.type} in format {' or '.join(column.formats)}"
-        if column.formats
-        else f"a {column.type}"
+    label = literal(_label(column))
+    empty = f"{label} || ' is empty (a required column)'"
+    if column.type not in FALLIBLE:
+        return f"case when {text} is null then {empty} end"
+    bad = f"{label} || ' value \"' || {text} || '\" is not ' || {literal(expected(column))}"
+    return (
+        f"case when {text} is null then {empty} "
+        f"when {typed(column, spec, text)} is null then {bad} end"
     )
-    reason = literal(f"{column.source}: ") + f" || {text} || " + literal(f" is not {expected}")
-    return f"case when {text} is not null and {typed(column, spec, text)} is null then {reason} end"
+
+
+def not_converted(column: ColumnSpec, spec: DatasetSpec, available: set[str]) -> str | None:
+    """SQL true when a loaded row's value for this column is there but does not convert."""
+    if column.type not in FALLIBLE or spec.must_load(column) or column.absent:
+        return None
+    if not column.from_file_name and not any(h in available for h in column.headers):
+        return None
+    text = source_text(column, available)
+    return f"({text} is not null and {typed(column, spec, text)} is null)"
 
 
 def record_key(spec: DatasetSpec, available: set[str]) -> str:

@@ -20,7 +20,10 @@ def test_missing_required_column_is_an_audit_gap_in_the_report(
     monkeypatch.setenv("PRIVACY_AUDIT_KEY_FILE", str(tmp_path / "key"))
     exports = tmp_path / "exports"
     generate_estate(exports, 120, 8, date(2026, 11, 1))
-    (exports / "orders" / "orders_export_9.csv").write_text(
+    (exports / "orders" / "orders_export_9.csv").write_text(  # no Name: the key
+        "Email,Financial Status,Created at\na@example.com,paid,2026-06-08 23:02:14 +0100\n"
+    )
+    (exports / "orders" / "orders_export_8.csv").write_text(  # no Email, nor the rest
         "Name,Financial Status,Created at\n#9999,paid,2026-06-08 23:02:14 +0100\n"
     )
     db, reports = tmp_path / "w.duckdb", tmp_path / "reports"
@@ -43,16 +46,20 @@ def test_missing_required_column_is_an_audit_gap_in_the_report(
         == 0
     )
     out = capsys.readouterr().out
-    assert "audit gap" in out and "orders_export_9.csv" in out and "'Email'" in out
+    assert "audit gap" in out and "orders_export_9.csv" in out and "'Name'" in out
+    assert "orders/orders_export_8.csv: it lacks the column(s) 'Email'" in " ".join(out.split())
+    assert "audit completed with 2 audit gaps" in out
     html = (reports / "latest" / "report.html").read_text()
     assert "Audit gap:" in html and "orders_export_9.csv" in html
     with duckdb.connect(str(db), read_only=True) as conn:
-        statuses = dict(
-            conn.execute(
-                "select source_file, status from raw._loads where dataset = 'orders'"
+        statuses = {
+            file: (status, bool(gap))
+            for file, status, gap in conn.execute(
+                "select source_file, status, gap from raw._loads where dataset = 'orders'"
             ).fetchall()
-        )
+        }
         audited = conn.execute("select count(distinct rule_id) from audit.findings").fetchall()
-    assert statuses["orders/orders_export_9.csv"] == "skipped"
-    assert statuses["orders/orders_export_1.csv"] == "loaded"  # the other files still count
+    assert statuses["orders/orders_export_9.csv"] == ("skipped", True)
+    assert statuses["orders/orders_export_8.csv"] == ("loaded", True)  # its rows do count
+    assert statuses["orders/orders_export_1.csv"] == ("loaded", False)  # the others still count
     assert audited[0][0] == 19

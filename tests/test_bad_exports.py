@@ -43,7 +43,7 @@ def test_a_wrong_delimiter_is_an_audit_gap_naming_the_columns(estate) -> None:
     assert "semicolons.csv" in skipped.message and "'Ref'" in skipped.message
 
 
-def test_text_in_a_number_column_is_rejected_with_the_value(estate, layouts) -> None:
+def test_text_in_a_number_column_nobody_requires_is_a_note(estate, layouts) -> None:
     rows = [
         ["01/10/2026", "Royal Mail", "courier", "Delivery", "name", "United Kingdom", "x", "12"],
         [
@@ -58,11 +58,19 @@ def test_text_in_a_number_column_is_rejected_with_the_value(estate, layouts) -> 
         ],
     ]
     estate.put("disclosures", "d.csv", layouts.csv(DISCLOSURES_HEADER, rows, "\r\n"), "cp1252")
-    estate.ingest("disclosures")
+    [file] = estate.ingest("disclosures").files
     _reconciled(estate, "disclosures")
-    (reject,) = estate.rejects("disclosures")
-    assert reject["_row_number"] == 2
-    assert "Records: about forty is not a integer" in reject["_reason"]
+    assert not estate.rejects("disclosures")  # Records is not required: the row stays
+    assert estate.staged("disclosures", "records", "_row_number") == [
+        {"records": 12, "_row_number": 1},
+        {"records": None, "_row_number": 2},
+    ]
+    [note] = file.notes
+    assert note.sentence() == (
+        "1 value of Records (first in data row 2) not an integer: kept as text in raw, "
+        "empty in staging"
+    )
+    assert not file.gap
 
 
 def test_a_very_long_field_loads_whole(estate, layouts) -> None:

@@ -78,8 +78,8 @@ def test_default_keys_are_the_documented_ones(data_map):
 MISTAKES = {
     "unknown category with a close match": (
         "datasets/crm_contacts.yaml",
-        "category: user.contact.email,",
-        "category: user.contact.emial,",
+        "category: user.contact.email}",
+        "category: user.contact.emial}",
         "dataset.columns.email.category",
         ["user.contact.emial", "not a fideslang data category"],
         ["use 'user.contact.email'"],
@@ -287,8 +287,8 @@ def test_several_problems_in_several_files_are_all_reported(data_map_copy):
     edit(
         data_map_copy,
         "datasets/crm_contacts.yaml",
-        "category: user.contact.email,",
-        "category: user.contact.emial,",
+        "category: user.contact.email}",
+        "category: user.contact.emial}",
     )
     edit(data_map_copy, "datasets/orders.yaml", "system: ordering", "system: shopify")
     edit(data_map_copy, "datasets/call_recordings.yaml", "key: [unique_id]", "key: [call_id]")
@@ -329,8 +329,8 @@ def test_a_syntax_problem_does_not_hide_a_category_problem_in_another_file(data_
     edit(
         data_map_copy,
         "datasets/crm_contacts.yaml",
-        "category: user.contact.email,",
-        "category: user.contact.emial,",
+        "category: user.contact.email}",
+        "category: user.contact.emial}",
     )
 
     problems = problems_of(data_map_copy)

@@ -714,7 +714,7 @@ def test_pure_chat_json_lines(estate):
             "_source_file": "chat_transcripts/purechat_transcripts_2025-08-01.jsonl",
             "_row_number": 2,
             "_raw_line": '{"chatId": "chat-broken", "startedAt": ',
-            "_reason": "not a JSON object",
+            "_reason": "the record is not a JSON object",
         }
     ]
 

@@ -93,9 +93,14 @@ def test_security_codes_and_undeclared_data_in_free_text(estate: Estate, layouts
         "204": "CVV not provided",
         "205": "DOB 12/03/1980",
         "206": "date of birth: 1975-06-30",
-        "207": "NI number QQ 12 34 56 C",
+        "207": "NI number AB 12 34 56 C",
         "208": "meeting on 12/03/2026 about broadband",
         "209": "asked about the NI office",
+        # HMRC never issues these (NIM39110): its specimen, a D or O prefix letter, BG, GB, ZZ
+        "210": "NI number QQ 12 34 56 C (the example on the form)",
+        "211": "NI DA123456A, OD 12 34 56 B",
+        "212": "GB123456A BG 12 34 56 A ZZ123456D",
+        "213": "NI: JY 12 34 56 D, copied from payroll",
     }
     estate.put(
         "crm_contacts", "c.csv", layouts.hubspot([contact(k, Notes=v) for k, v in notes.items()])
@@ -106,6 +111,7 @@ def test_security_codes_and_undeclared_data_in_free_text(estate: Estate, layouts
         ("crm_contacts", "205"),
         ("crm_contacts", "206"),
         ("crm_contacts", "207"),
+        ("crm_contacts", "213"),
     }
 
 

@@ -295,25 +295,6 @@ def test_a_record_without_email_or_phone_has_no_subject(estate, layouts):
     assert estate.query("select count(*) as n from core.subjects") == [{"n": 1}]
 
 
-def test_two_people_in_rows_with_an_empty_key_stay_separate(estate, layouts):
-    estate.put(
-        "rights_requests",
-        "r.csv",
-        layouts.csv(
-            RIGHTS,
-            [
-                ["", "03/02/2024", "ann@example.com", "Access", "Open", "", "", ""],
-                ["", "04/02/2024", "ben@example.com", "Erasure", "Open", "", "", ""],
-            ],
-        ),
-    )
-
-    resolve(estate)
-
-    subjects = estate.query("select emails from core.subjects order by emails")
-    assert subjects == [{"emails": ["ann@example.com"]}, {"emails": ["ben@example.com"]}]
-
-
 # --- the subject key -------------------------------------------------------------------------
 
 

@@ -8,7 +8,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ColumnType = Literal[
-    "text", "integer", "decimal", "boolean", "timestamp", "date", "email", "phone", "json"
+    "text",
+    "integer",
+    "decimal",
+    "boolean",
+    "timestamp",
+    "date",
+    "email",
+    "phone",
+    "json",
+    "country",
 ]
 LawfulBasis = Literal[
     "consent",
@@ -116,12 +125,24 @@ class FileSpec(_Strict):
     column_names: list[str] | None = None
     pad_missing_columns: bool = False
     sheet: str | None = None
+    records_path: str | None = Field(
+        default=None, description="json: where an API dump's object holds its records (a.b)"
+    )
+    max_rejected_share: float = Field(
+        default=0.05, ge=0, le=1, description="a file rejecting more rows than this is a gap"
+    )
 
 
 class ColumnSpec(_Strict):
     name: str
     source: str | None = None
+    sources: list[str] | None = Field(
+        default=None, description="several exported columns joined (first + last name)"
+    )
+    join_with: str = " "
     from_file_name: str | None = None
+    absent: bool = Field(default=False, description="the export has no such column: always empty")
+    optional: bool = Field(default=False, description="some files of the export lack the column")
     extract: str | None = None
     type: ColumnType = "text"
     category: str
@@ -142,6 +163,11 @@ class ColumnSpec(_Strict):
         return value
 
     @property
+    def headers(self) -> list[str]:
+        """The exported columns this column is read from."""
+        return list(self.sources or ([self.source] if self.source else []))
+
+    @property
     def is_identifier(self) -> bool:
         if self.identifies is not None:
             return self.identifies
@@ -157,6 +183,9 @@ class DatasetSpec(_Strict):
     timezone: str = "Europe/London"
     phone_region: str = "GB"
     key: list[str] = Field(default=[], description="canonical columns; empty means row number")
+    anonymised_when_empty: list[str] = Field(
+        default=[], description="canonical columns: a record with all of them empty is anonymised"
+    )
     columns: list[ColumnSpec]
 
     def column(self, name: str) -> ColumnSpec | None:
@@ -164,7 +193,11 @@ class DatasetSpec(_Strict):
 
     @property
     def source_columns(self) -> list[str]:
-        return [c.source for c in self.columns if c.source]
+        return [h for c in self.columns for h in c.headers]
+
+    def must_load(self, column: ColumnSpec) -> bool:
+        """A key or required column: a row without a readable value there is rejected."""
+        return column.required or column.name in self.key
 
 
 class DataMap(_Strict):

@@ -50,8 +50,8 @@ def raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     def _raw(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
         with warehouse.get_connection() as conn:
             load = load_dataset(prepare(conn), spec, paths.exports)
-        for skipped in load.skipped:
-            dg.get_dagster_logger().warning(skipped.message)
+        for gap in load.gaps:
+            dg.get_dagster_logger().warning(f"audit gap: {gap.gap}")
         return dg.MaterializeResult(
             metadata={
                 "files": len(load.files),
@@ -59,6 +59,7 @@ def raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "rows_loaded": sum(f.rows_loaded for f in load.files),
                 "rows_rejected": sum(f.rows_rejected for f in load.files),
                 "files_skipped": len(load.skipped),
+                "audit_gaps": len(load.gaps),
             }
         )
 

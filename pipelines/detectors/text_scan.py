@@ -17,16 +17,12 @@ import duckdb
 from pipelines import conversions
 from pipelines.conversions import record_key
 from pipelines.datamap import DataMap, DatasetSpec
-from pipelines.staging import phones, sources
+from pipelines.detectors.patterns import SUSPICIOUS
+from pipelines.staging import sources
 from pipelines.warehouse import ident, literal, table_columns, table_exists, unordered
 
 CODE = [Path(__file__), Path(conversions.__file__)]
 LINEAGE = ("_source_file", "_row_number", "_loaded_at")
-SUSPICIOUS = (
-    r"[0-9](?:[ -]?[0-9]){12}"
-    r"|(?i:cvv|cvc|csc|security code|dob|d\.o\.b|date of birth)"
-    r"|[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]"
-)
 
 
 def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
@@ -34,7 +30,7 @@ def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
 
     The values are kept per source file: when only new files arrived, only they are scanned.
     """
-    phones.register(conn)  # a record key may be a phone number
+    conversions.register_functions(conn)  # a record key may be a phone number
     conn.execute(
         "create or replace table core.declared_categories (dataset varchar, category varchar)"
     )

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.conversions import rejection
+from pipelines.conversions import register_functions, rejection
 from pipelines.datamap.models import DatasetSpec
+from pipelines.ingest import quality
 from pipelines.ingest.readers import ReadResult, Reject, read_file
 from pipelines.warehouse import ident, table_columns, table_exists, unordered
 
@@ -46,6 +47,8 @@ class FileLoad:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    gap: str = ""  # why the file could not be audited (in full), else empty
+    notes: list[quality.Note] = field(default_factory=list)
 
 
 @dataclass
@@ -56,6 +59,11 @@ class DatasetLoad:
     @property
     def skipped(self) -> list[FileLoad]:
         return [f for f in self.files if f.status == "skipped"]
+
+    @property
+    def gaps(self) -> list[FileLoad]:
+        """Files the audit could not read in full: skipped, mostly rejected, empty, or lacking."""
+        return [f for f in self.files if f.gap]
 
 
 def find_files(exports_dir: Path, spec: DatasetSpec) -> list[Path]:
@@ -103,6 +111,8 @@ def load_dataset(
 ) -> DatasetLoad:
     """Bring raw.<dataset> in line with the files now in exports/<dataset>/."""
     conn.execute(LOADS_DDL)
+    conn.execute("alter table raw._loads add column if not exists gap varchar")
+    register_functions(conn)  # a required column may be a phone or a country
     digest = spec_digest(spec)
     _forget_other_specs(conn, spec.name, digest)
     paths = find_files(exports_dir, spec)
@@ -159,11 +169,11 @@ def _duplicate(
 
 def _previous(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileLoad:
     row = conn.execute(
-        "select size_bytes, sha256, status, message, rows_read, rows_loaded, rows_rejected "
-        "from raw._loads where dataset = ? and source_file = ?",
+        "select size_bytes, sha256, status, message, rows_read, rows_loaded, rows_rejected, "
+        "coalesce(gap, '') from raw._loads where dataset = ? and source_file = ?",
         [dataset, name],
     ).fetchall()[0]
-    size, sha, status, message, read, loaded, rejected = row
+    size, sha, status, message, read, loaded, rejected, gap = row
     return FileLoad(
         dataset,
         name,
@@ -174,6 +184,8 @@ def _previous(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileL
         read,
         loaded,
         rejected,
+        gap,
+        quality.notes_of(conn, dataset, name),
     )
 
 
@@ -186,6 +198,7 @@ def _forget_other_specs(conn: duckdb.DuckDBPyConnection, dataset: str, digest: s
         conn.execute(f"drop table if exists raw.{ident(dataset)}")
         conn.execute(f"drop table if exists raw.{ident(dataset + '__rejects')}")
         conn.execute("delete from raw._loads where dataset = ?", [dataset])
+        quality.forget(conn, dataset)
 
 
 def _forget_file(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> None:
@@ -193,6 +206,7 @@ def _forget_file(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> No
         if table_exists(conn, "raw", table):
             conn.execute(f"delete from raw.{ident(table)} where _source_file = ?", [name])
     conn.execute("delete from raw._loads where dataset = ? and source_file = ?", [dataset, name])
+    quality.forget(conn, dataset, name)
 
 
 def _load_file(
@@ -202,19 +216,25 @@ def _load_file(
     conn.execute("begin transaction")
     try:
         read = read_file(conn, path, spec.files, INCOMING)
-        missing = [
-            c.source
-            for c in spec.columns
-            if read.layout_known and c.required and c.source and c.source not in read.columns
-        ]
-        if missing:
+        required, expected = quality.missing_columns(spec, read.columns)
+        if read.layout_known and required:
             load.status = "skipped"
             load.message = (
-                f"{name}: required column(s) {', '.join(map(repr, missing))} missing; "
+                f"{name}: required column(s) {', '.join(map(repr, required))} missing; "
                 f"file not loaded (found: {', '.join(read.columns) or 'no columns'})"
             )
+            load.gap = load.message
         else:
             _store(conn, spec, name, read, load)
+            load.notes = quality.count_not_converted(
+                conn, spec, name, f"(select * from {INCOMING} where _reason is null)", read.columns
+            )
+            reason = quality.gap_reason(
+                spec, load.rows_read, load.rows_rejected, expected if read.layout_known else []
+            )
+            if read.problem:
+                reason = "; ".join(filter(None, [read.problem, reason]))
+            load.gap = f"{name}: {reason}" if reason else ""
         _record(conn, load, digest)
         conn.execute(f"drop table if exists {INCOMING}")
         conn.execute("commit")
@@ -298,7 +318,7 @@ def _reconcile(
 
 def _record(conn: duckdb.DuckDBPyConnection, load: FileLoad, digest: str) -> None:
     conn.execute(
-        "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
         [
             load.dataset,
             load.source_file,
@@ -310,5 +330,6 @@ def _record(conn: duckdb.DuckDBPyConnection, load: FileLoad, digest: str) -> Non
             load.rows_read,
             load.rows_loaded,
             load.rows_rejected,
+            load.gap or None,
         ],
     )

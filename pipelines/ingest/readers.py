@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ class ReadResult:
     columns: list[str]
     rejects: list[Reject]
     layout_known: bool = True  # False when an empty file shows no columns to check
+    problem: str = ""  # the file as a whole could not be read as declared (an audit gap)
 
 
 def read_file(
@@ -44,7 +47,7 @@ def read_file(
     if files.format == "csv":
         return _read_csv(conn, path, files, table)
     if files.format == "json":
-        return _read_json_lines(conn, path, files, table)
+        return _read_json(conn, path, files, table)
     if files.format == "parquet":
         return _read_parquet(conn, path, table)
     return _read_xlsx(conn, path, files, table)
@@ -145,13 +148,44 @@ def _scan_csv(
         },
     )
     rows = conn.execute(
-        "select line, any_value(csv_line), string_agg(distinct error_type || ': ' || "
-        "error_message, '; ') from reject_errors group by line order by line"
+        "select line, any_value(csv_line), list(error_type order by column_idx), "
+        "list(error_message order by column_idx), list(column_name order by column_idx) "
+        "from reject_errors group by line order by line"
     ).fetchall()
     offset = 1 if files.header else 0
-    rejects = [Reject(line - offset, text or "", reason) for line, text, reason in rows]
+    rejects = [
+        Reject(
+            line - offset, text or "", csv_reason(list(zip(types, messages, columns, strict=True)))
+        )
+        for line, text, types, messages, columns in rows
+    ]
     _number_rows(conn, table, [r.row_number for r in rejects])
     return ReadResult(names, rejects)
+
+
+def csv_reason(errors: list[tuple[str, str, str | None]]) -> str:
+    """DuckDB's errors for one CSV line (type, message, column), as one sentence."""
+    sentences = []
+    for kind in dict.fromkeys(kind for kind, _, _ in errors):
+        of_kind = [(message, column) for k, message, column in errors if k == kind]
+        numbers = re.findall(r"Expected Number of Columns: (\d+) Found: (\d+)", of_kind[0][0])
+        fields = [c for _, c in of_kind if c]
+        where = f" (field {fields[0]!r})" if fields else ""
+        if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") and numbers:
+            wanted = numbers[0][0]
+            found = min(int(n) for m, _ in of_kind for _, n in re.findall(r"(\d+) Found: (\d+)", m))
+            sentences.append(f"the row has {found} fields where the layout has {wanted}")
+        elif kind == "UNQUOTED VALUE":
+            sentences.append(f"a quoted field is not closed properly{where}")
+        elif kind == "INVALID ENCODING":
+            sentences.append(
+                f"the row holds bytes the file's declared encoding does not define{where}"
+            )
+        elif kind == "LINE SIZE OVER MAXIMUM":
+            sentences.append("the row is longer than the 16 MB a row may have")
+        else:
+            sentences.append(f"{kind.lower()}: {of_kind[0][0]}{where}")
+    return "; ".join(sentences)
 
 
 def _unterminated_tail(
@@ -167,7 +201,7 @@ def _unterminated_tail(
     with source.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             count += chunk.count(quote)
-    if count % 2 == 0 or any("QUOTE" in r.reason for r in read.rejects):
+    if count % 2 == 0 or any("quote" in r.reason.lower() for r in read.rejects):
         return None
     with source.open("rb") as handle:
         handle.seek(max(0, source.stat().st_size - 2000))
@@ -206,12 +240,16 @@ def _number_rows(conn: duckdb.DuckDBPyConnection, table: str, taken: list[int]) 
     )
 
 
-def _read_json_lines(
+def _read_json(
     conn: duckdb.DuckDBPyConnection, path: Path, files: FileSpec, table: str
 ) -> ReadResult:
+    """JSON lines (one record a line), or an API dump: an array of records, or an object holding
+    them under `files.records_path` (a.b), one file per page. Nested objects become dotted
+    columns (`customer.email`); arrays stay JSON text."""
     workdir = Path(tempfile.mkdtemp(prefix="privacy-audit-"))
     try:
         source = _utf8_copy(path, files, workdir)
+        source, problem = _as_json_lines(source, files.records_path, workdir)
         conn.execute(
             "create temp table _json_lines as select * from read_csv($path, "
             "columns = {'line': 'VARCHAR'}, auto_detect = false, header = false, "
@@ -225,35 +263,99 @@ def _read_json_lines(
         "update _json_lines set _row_number = rowid - (select min(rowid) from _json_lines) + 1"
     )
     conn.execute("delete from _json_lines where line is null or trim(line) = ''")
+    invalid = "not coalesce(json_valid(line), false) or json_type(line) <> 'OBJECT'"
     bad = conn.execute(
-        "select _row_number, line from _json_lines "
-        "where not coalesce(json_valid(line), false) or json_type(line) <> 'OBJECT' "
-        "order by _row_number"
+        f"select _row_number, line from _json_lines where {invalid} order by _row_number"
     ).fetchall()
-    rejects = [Reject(n, line, "not a JSON object") for n, line in bad]
-    conn.execute(
-        "delete from _json_lines where not coalesce(json_valid(line), false) "
-        "or json_type(line) <> 'OBJECT'"
+    rejects = [Reject(n, line, "the record is not a JSON object") for n, line in bad]
+    conn.execute(f"delete from _json_lines where {invalid}")
+    paths = _json_paths(conn)
+    fields = ", ".join(
+        f"json_extract_string(line, {_json_path(p)}) as {ident('.'.join(p))}" for p in paths
     )
-    keys = [
-        row[0]
-        for row in conn.execute(
-            "select key from (select unnest(json_keys(line)) as key, _row_number from _json_lines) "
-            "group by key order by min(_row_number), key"
-        ).fetchall()
-    ]
-    fields = ", ".join(f"json_extract_string(line, {_json_path(k)}) as {ident(k)}" for k in keys)
     conn.execute(
         f"create temp table {table} as select {fields + ', ' if fields else ''}"
         "_row_number from _json_lines order by _row_number"
     )
     conn.execute("drop table _json_lines")
-    return ReadResult(keys, rejects, layout_known=bool(keys))
+    names = [".".join(p) for p in paths]
+    return ReadResult(names, rejects, layout_known=bool(names), problem=problem)
 
 
-def _json_path(key: str) -> str:
-    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
-    return "'" + ('$."' + escaped + '"').replace("'", "''") + "'"
+def _as_json_lines(source: Path, records_path: str | None, workdir: Path) -> tuple[Path, str]:
+    """The file itself when it is JSON lines, else a JSON-lines copy of the records it holds."""
+    with source.open("r", encoding="utf-8", errors="surrogateescape") as handle:
+        first = handle.readline().strip()
+    start = first[:1]
+    one_line = start == "{" and _is_json(first)
+    holds_records = (
+        one_line and bool(records_path) and records_path.split(".")[0] in json.loads(first)
+    )
+    if start not in ("[", "{") or (one_line and not holds_records):
+        return source, ""  # JSON lines (or not JSON at all: every line is then a reject)
+    try:
+        document = json.loads(source.read_text(encoding="utf-8", errors="surrogateescape"))
+    except ValueError as error:
+        return source, f"the file is neither JSON lines nor one JSON document ({error})"
+    records = document
+    if isinstance(document, dict):
+        for step in (records_path or "").split("."):
+            records = records.get(step) if isinstance(records, dict) and step else None
+        if records is None:
+            where = f"under {records_path!r}" if records_path else "(set files.records_path)"
+            keys = ", ".join(list(document)[:8])
+            return _empty(workdir), f"no records found {where}; the object holds: {keys}"
+    if not isinstance(records, list):
+        return _empty(workdir), f"the records under {records_path!r} are not a JSON array"
+    target = workdir / (source.name + ".jsonl")
+    with target.open("w", encoding="utf-8", errors="surrogateescape") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return target, ""
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _empty(workdir: Path) -> Path:
+    path = workdir / "empty.jsonl"
+    path.write_text("")
+    return path
+
+
+def _json_paths(conn: duckdb.DuckDBPyConnection, depth: int = 3) -> list[tuple[str, ...]]:
+    """Every field of the records, in order of first appearance; nested objects as paths."""
+    paths: list[tuple[str, ...]] = []
+    todo: list[tuple[str, ...]] = [()]
+    while todo:
+        parent = todo.pop(0)
+        where = _json_path(parent) if parent else "'$'"
+        pointer = "'/' || replace(replace(key, '~', '~0'), '/', '~1')"  # JSON pointer to key
+        keys = conn.execute(
+            f"select key, bool_and(json_type(value, {pointer}) = 'OBJECT') from ("
+            f"select unnest(json_keys(line, {where})) as key, "
+            f"json_extract(line, {where}) as value, _row_number "
+            f"from _json_lines where json_type(line, {where}) = 'OBJECT') "
+            "group by key order by min(_row_number), key"
+        ).fetchall()
+        for key, nested in keys:
+            path = (*parent, key)
+            if nested and len(path) < depth:
+                todo.append(path)
+            else:
+                paths.append(path)
+    return paths
+
+
+def _json_path(keys: tuple[str, ...] | str) -> str:
+    keys = (keys,) if isinstance(keys, str) else keys
+    steps = "".join('."' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys)
+    return "'" + ("$" + steps).replace("'", "''") + "'"
 
 
 def _read_parquet(conn: duckdb.DuckDBPyConnection, path: Path, table: str) -> ReadResult:

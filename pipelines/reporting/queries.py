@@ -13,6 +13,8 @@ from datetime import date
 
 import duckdb
 
+from pipelines.warehouse import table_columns, table_exists
+
 
 @dataclass(frozen=True)
 class Run:
@@ -180,6 +182,8 @@ class LoadedFile:
     rows_loaded: int
     rows_rejected: int
     sha256: str
+    gap: str = ""  # why the file could not be audited in full
+    notes: tuple[str, ...] = ()  # values that did not convert, per column
 
 
 def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
@@ -190,11 +194,21 @@ def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
     ).fetchall()[0][0]
     if not exists:
         return []
+    columns = set(table_columns(conn, "raw", "_loads"))
+    gap = "coalesce(gap, '')" if "gap" in columns else "''"  # warehouses from before gaps
+    notes = (
+        "(select list(values_not_converted || ' values of ' || headers || ' not ' || expected "
+        "order by column_name) from raw._quality q "
+        "where q.dataset = l.dataset and q.source_file = l.source_file)"
+        if table_exists(conn, "raw", "_quality")
+        else "[]"
+    )
     rows = conn.execute(
         "select dataset, source_file, status, coalesce(message, ''), rows_read, rows_loaded, "
-        "rows_rejected, sha256 from raw._loads order by dataset, source_file"
+        f"rows_rejected, sha256, {gap}, coalesce({notes}, []) from raw._loads l "
+        "order by dataset, source_file"
     ).fetchall()
-    return [LoadedFile(*row) for row in rows]
+    return [LoadedFile(*row[:-1], tuple(row[-1])) for row in rows]
 
 
 def run_manifest(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, object]:

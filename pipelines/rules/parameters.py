@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from pipelines.countries import country_code
 from pipelines.datamap import DataMap
+from pipelines.detectors.patterns import macros_sql
 
 FUNCTIONS = Path(__file__).with_name("functions_duckdb.sql")
 
@@ -20,6 +22,7 @@ FUNCTIONS = Path(__file__).with_name("functions_duckdb.sql")
 def install_functions(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the engine-specific helper macros (luhn_valid, card_scheme, fy_end, ...)."""
     conn.execute(FUNCTIONS.read_text())
+    conn.execute(macros_sql())  # the detectors' patterns
 
 
 def as_of_instant(as_of: date, zone: str) -> datetime:
@@ -52,9 +55,21 @@ def write_parameters(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: 
         "insert into audit.parameter_lists values (?, ?)",
         [
             (name, value)
-            for name in ("sale_words", "safe_countries", "no_safeguard_values")
+            for name in ("sale_words", "no_safeguard_values")
             for value in getattr(rules, name)
+        ]
+        # countries as ISO codes, like staged country columns (the validator checks each one)
+        + [
+            ("safe_countries", code)
+            for code in sorted(set(map(country_code, rules.safe_countries)))
         ],
+    )
+    conn.execute(
+        "create or replace table audit.dataset_parameters (dataset varchar, timezone varchar)"
+    )
+    conn.executemany(
+        "insert into audit.dataset_parameters values (?, ?)",
+        [(spec.name, spec.timezone) for spec in data_map.datasets.values()],
     )
     conn.execute(
         "create or replace table audit.approved_recipients "
