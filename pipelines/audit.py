@@ -22,7 +22,8 @@ from pipelines.rules.findings import RuleError, record_findings
 from pipelines.rules.runs import new_run_id, record_run
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 from pipelines.staging.build import build_staging
-from pipelines.staging.subjects import build_subjects
+from pipelines.staging.phones import to_e164
+from pipelines.staging.subjects import build_subjects, shared_identifiers
 from pipelines.warehouse import connect
 
 
@@ -37,6 +38,7 @@ class AuditSummary:
     findings: dict[str, int] = field(default_factory=dict)
     severities: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     report: Path | None = None
     report_note: str = ""
 
@@ -95,7 +97,35 @@ def stage(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> dict[str, int]:
 
 def resolve_subjects(conn: duckdb.DuckDBPyConnection, data_map: DataMap, key_file: Path) -> int:
     secret = pseudonyms.load_secret(key_file)
-    return build_subjects(conn, list(data_map.datasets.values()), secret)
+    return build_subjects(
+        conn, list(data_map.datasets.values()), secret, not_a_person_values(data_map)
+    )
+
+
+def not_a_person_values(data_map: DataMap) -> list[str]:
+    """The data map's shared identifiers, normalised as staging normalises emails and phones."""
+    values = []
+    for entry in data_map.identity.not_a_person:
+        text = entry.value.strip()
+        values.append(text.lower() if "@" in text else (to_e164(text, "GB") or text))
+    return values
+
+
+def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> list[str]:
+    """One line per identifier that links implausibly many records under different names."""
+    identity = data_map.identity
+    found = shared_identifiers(
+        conn,
+        list(data_map.datasets.values()),
+        identity.shared_warning_records,
+        identity.shared_warning_names,
+    )
+    return [
+        f"{value} links {records:,} records under {names:,} different names: "
+        "probably shared (an office line or mailbox); list it under not_a_person in "
+        "data_map/identity.yaml if it is no one person's"
+        for value, records, names in found
+    ]
 
 
 def prepare_rules(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: date) -> int:
@@ -170,6 +200,7 @@ def _audit(
         summary.staged = stage(conn, data_map)
         clock = _lap(summary, "staging", clock)
         summary.subjects = resolve_subjects(conn, data_map, settings.key_file)
+        summary.warnings = shared_identifier_warnings(conn, data_map)
         clock = _lap(summary, "subjects", clock)
         prepare_rules(conn, data_map, settings.as_of)
         clock = _lap(summary, "text_scan", clock)

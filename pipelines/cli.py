@@ -14,7 +14,7 @@ from rich.table import Table
 from pipelines.audit import AuditSummary, NoExports, generate_sample, run_audit
 from pipelines.datamap import DataMapError, load_data_map
 from pipelines.lookup import look_up_subject, print_report, write_files
-from pipelines.rules.catalogue import SEVERITY_ORDER
+from pipelines.rules.catalogue import SEVERITY_ORDER, load_catalogue
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 
 out = Console(highlight=False)
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate-map", help="check data_map/ and list every problem")
     validate.add_argument("--data-map", type=Path)
+    validate.add_argument("--expectations", type=Path, help="folder of rule suites")
     validate.set_defaults(command=_validate_map)
 
     run = commands.add_parser(
@@ -102,13 +103,16 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _validate_map(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(data_map_dir=args.data_map)
+    settings = Settings.from_env(data_map_dir=args.data_map, expectations_dir=args.expectations)
     data_map = load_data_map(settings.data_map_dir)
+    suites = load_catalogue(settings.expectations_dir, data_map)  # every rule bound to the map
     columns = sum(len(spec.columns) for spec in data_map.datasets.values())
+    rules = sum(len(suite.rules) for suite in suites)
     out.print(
         f"{settings.data_map_dir}: valid ({len(data_map.datasets)} datasets, {columns} "
         f"columns, {len(data_map.policy.clauses)} policy clauses, "
-        f"{len(data_map.retention.rules)} retention rules)"
+        f"{len(data_map.retention.rules)} retention rules; {rules} rules of "
+        f"{settings.expectations_dir} read only what it maps)"
     )
     return 0
 
@@ -171,6 +175,8 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
         out.print(f"[yellow]audit gap:[/] {escape(file.gap)}")
     timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.seconds.items())
     out.print(f"subjects: {summary.subjects:,} people across all sources")
+    for warning in summary.warnings:
+        out.print(f"identity warning: {warning}", markup=False)
     _print_findings(summary)
     out.print(f"run {summary.run_id} ({timings})")
     if summary.report_note:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.datamap.models import (
     DataMap,
     DatasetSpec,
+    Identity,
     Policy,
     Recipient,
     RetentionSchedule,
@@ -58,6 +59,12 @@ def load_data_map(directory: Path | str) -> DataMap:
     )
     rules = _build(RuleParameters, parts["rules"], directory / "rules.yaml", "rules", problems)
     datasets = _load_datasets(directory / "datasets", problems)
+    identity = Identity()
+    if (directory / "identity.yaml").is_file():  # optional: identifiers that are no one's
+        path = directory / "identity.yaml"
+        identity = _build(
+            Identity, _read_kind(path, "identity", problems), path, "identity", problems
+        )
     if problems or None in (policy, systems, recipients, retention, rules):
         for spec in datasets.values():  # a problem elsewhere must not hide these
             problems += check_dataset(spec, directory / "datasets" / f"{spec.name}.yaml")
@@ -70,6 +77,7 @@ def load_data_map(directory: Path | str) -> DataMap:
         rules=rules,
         datasets=datasets,
         digest=digest(directory),
+        identity=identity or Identity(),
     )
     problems.extend(check_data_map(data_map, directory))
     if problems:

@@ -114,6 +114,21 @@ class RuleParameters(_Strict):
     no_safeguard_values: list[str]
 
 
+class NotAPerson(_Strict):
+    value: str = Field(description="an email or phone number as any system writes it")
+    what: str = Field(description="whose it is: the switchboard, a shared mailbox")
+
+
+class Identity(_Strict):
+    """Identifiers that are not one person's, and when a shared one should be suspected."""
+
+    not_a_person: list[NotAPerson] = []
+    # an identifier linking more records than this, under more distinct names than
+    # `shared_warning_names`, is probably shared (an office line): the audit warns, naming it
+    shared_warning_records: int = Field(default=25, ge=2)
+    shared_warning_names: int = Field(default=3, ge=2)
+
+
 class FileSpec(_Strict):
     pattern: str = "*"
     format: Literal["csv", "json", "parquet", "xlsx"]
@@ -208,6 +223,7 @@ class DataMap(_Strict):
     rules: RuleParameters
     datasets: dict[str, DatasetSpec]
     digest: str
+    identity: Identity = Identity()
 
     def system(self, system_id: str) -> System | None:
         return next((s for s in self.systems if s.id == system_id), None)

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from pipelines.countries import country_code
 from pipelines.datamap.models import DataMap, DatasetSpec
 from pipelines.datamap.problems import Problem
 from pipelines.datamap.taxonomy import unknown
 
+RESERVED = {"record_key", "is_anonymised"}
 STARTS = re.compile(r"^(?:end_of_financial_year\((?P<fy>[\w.]+)\)|(?P<col>[\w.]+))$")
 
 
@@ -32,6 +34,16 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
                 )
             )
     problems += _check_retention(data_map, directory / "retention.yaml")
+    problems += [
+        Problem(
+            str(directory / "rules.yaml"),
+            "rules.safe_countries",
+            f"'{name}' is not a country this audit recognises",
+            "write an ISO 3166 code (GB, DE) or the country's English name",
+        )
+        for name in data_map.rules.safe_countries
+        if country_code(name) is None
+    ]
     return problems
 
 
@@ -123,6 +135,16 @@ def check_dataset(spec: DatasetSpec, path: Path) -> list[Problem]:
         for k in spec.key
         if spec.column(k) is None
     ]
+    problems += [
+        Problem(
+            file,
+            "dataset.anonymised_when_empty",
+            f"column '{name}' is not declared",
+            "list canonical column names declared under columns",
+        )
+        for name in spec.anonymised_when_empty
+        if spec.column(name) is None
+    ]
     problems += _check_timezone(file, "dataset.timezone", spec.timezone)
     for column in spec.columns:
         problems += _check_column(spec, column, file)
@@ -141,25 +163,50 @@ def _check_column(spec, column, file: str) -> list[Problem]:
                 fix,
             )
         )
-    if (column.source is None) == (column.from_file_name is None):
+    given = [
+        name
+        for name, value in (
+            ("source", column.source),
+            ("sources", column.sources),
+            ("from_file_name", column.from_file_name),
+            ("absent", column.absent or None),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
         problems.append(
             Problem(
                 file,
                 key,
-                "needs exactly one of source or from_file_name",
-                "name the exported header in source",
+                f"needs exactly one of source, sources, from_file_name or absent: true "
+                f"(has {', '.join(given) or 'none'})",
+                "name the exported header in source, or say `absent: true` if the export has none",
             )
         )
-    names = spec.files.column_names
-    if column.source and names is not None and column.source not in names:
+    if column.name in RESERVED:
         problems.append(
             Problem(
                 file,
-                f"{key}.source",
-                f"'{column.source}' is not in files.column_names",
-                "use one of the names listed under files.column_names",
+                f"{key}.name",
+                f"'{column.name}' is a name staging gives its own column",
+                f"choose another canonical name (reserved: {', '.join(sorted(RESERVED))})",
             )
         )
+    if column.absent and column.required:
+        problems.append(
+            Problem(file, key, "an absent column cannot be required", "drop one of the two")
+        )
+    names = spec.files.column_names
+    for header in column.headers:
+        if names is not None and header not in names:
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.source",
+                    f"'{header}' is not in files.column_names",
+                    "use one of the names listed under files.column_names",
+                )
+            )
     for field in ("from_file_name", "extract"):
         pattern = getattr(column, field)
         if pattern is not None:

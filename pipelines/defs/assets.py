@@ -12,7 +12,13 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.audit import check_agreement, prepare_rules, resolve_subjects, validate_rules
+from pipelines.audit import (
+    check_agreement,
+    prepare_rules,
+    resolve_subjects,
+    shared_identifier_warnings,
+    validate_rules,
+)
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.defs.resources import AuditPaths
 from pipelines.ingest.load import load_dataset
@@ -95,6 +101,8 @@ def subjects_asset(data_map: DataMap) -> dg.AssetsDefinition:
     def _subjects(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
         with warehouse.get_connection() as conn:
             count = resolve_subjects(prepare(conn), data_map, paths.key)
+            for warning in shared_identifier_warnings(conn, data_map):
+                dg.get_dagster_logger().warning(f"identity: {warning}")
         return dg.MaterializeResult(metadata={"subjects": count})
 
     return _subjects

@@ -72,6 +72,10 @@ def load_catalogue(directory: Path | str, data_map: DataMap) -> list[Suite]:
         Problem(str(directory), dup, "rule id used twice", "give each rule its own id")
         for dup in sorted({i for i in ids if ids.count(i) > 1})
     ]
+    if not problems:  # every rule bound against the data map (datasets, columns)
+        from pipelines.rules.dry_run import check_rules
+
+        problems += check_rules(suites, data_map, directory)
     if problems:
         raise DataMapError(problems)
     return suites

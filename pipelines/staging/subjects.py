@@ -18,14 +18,32 @@ MAX_ROUNDS = 100
 RECORD = "coalesce(nullif(record_key, ''), _source_file || '#' || _row_number)"
 
 
-def build_subjects(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: bytes) -> int:
-    """(Re)build core.subject_records, core.subject_identifiers and core.subjects."""
+def build_subjects(
+    conn: duckdb.DuckDBPyConnection,
+    specs: list[DatasetSpec],
+    secret: bytes,
+    not_a_person: list[str] | tuple[str, ...] = (),
+) -> int:
+    """(Re)build core.subject_records, core.subject_identifiers and core.subjects.
+
+    `not_a_person` holds identifiers (normalised as staging writes them) that link no records:
+    the company's own switchboard and shared mailboxes.
+    """
     with unordered(conn):
-        return _build(conn, specs, secret)
+        return _build(conn, specs, secret, list(not_a_person))
 
 
-def _build(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: bytes) -> int:
-    conn.execute(f"create or replace temp table _ids as {_identifier_rows(conn, specs)}")
+def _build(
+    conn: duckdb.DuckDBPyConnection,
+    specs: list[DatasetSpec],
+    secret: bytes,
+    not_a_person: list[str],
+) -> int:
+    conn.execute(
+        f"create or replace temp table _ids as select * from ({_identifier_rows(conn, specs)}) "
+        "where value not in (select unnest($skip::varchar[]))",
+        {"skip": not_a_person},
+    )
     conn.execute("""
         create or replace temp table _nodes as
         select row_number() over (order by kind, value) as node, kind, value
@@ -54,6 +72,35 @@ def _build(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], secret: by
     for table in ("_nodes", "_records", "_edges", "_labels"):
         conn.execute(f"drop table if exists {table}")
     return conn.execute("select count(*) from core.subjects").fetchall()[0][0]
+
+
+def shared_identifiers(
+    conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], records: int, names: int
+) -> list[tuple[str, int, int]]:
+    """Identifiers linking more than `records` records under more than `names` distinct names:
+    (identifier, records, names), most records first. Such a number is probably shared."""
+    parts = []
+    for spec in specs:
+        named = [c for c in spec.columns if c.category.startswith("user.name")]
+        if not named or not table_exists(conn, "staging", spec.name):
+            continue
+        name = "lower(concat_ws(' ', " + ", ".join(ident(c.name) for c in named) + "))"
+        for column in spec.columns:
+            if column.is_identifier:
+                parts.append(
+                    f"select {ident(column.name)} as value, {literal(spec.name)} as dataset, "
+                    f"{RECORD} as record, nullif({name}, '') as name "
+                    f"from staging.{ident(spec.name)} where {ident(column.name)} is not null"
+                )
+    if not parts:
+        return []
+    return conn.execute(
+        "select value, count(distinct (dataset, record)) as records, "
+        f"count(distinct name) as names from ({' union all '.join(parts)}) group by value "
+        "having count(distinct (dataset, record)) > $records and count(distinct name) > $names "
+        "order by records desc, value",
+        {"records": records, "names": names},
+    ).fetchall()
 
 
 def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) -> str:
