@@ -679,7 +679,7 @@ FREE_TEXT = {
     "marketing_members": ("unsub_reason_other", "notes"),
     "chat_transcripts": ("messages",),
 }
-SAFE_COUNTRIES = {"united kingdom", "ireland", "france", "germany", "netherlands", "spain"}
+SAFE_COUNTRIES = {"gb", "ie", "fr", "de", "nl", "es"}  # staged as ISO 3166-1 codes
 CVV = re.compile(r"(?i)(cvv2?|cvc2?|csc|security code)[^0-9]{0,5}[0-9]{3,4}(?![0-9])")
 DOB = re.compile(r"(?i)(dob|d\.o\.b\.?|date of birth)[^0-9]{0,12}[0-9]{1,4}[/.-][0-9]{1,2}[/.-]")
 NINO = re.compile(r"(?i)[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]")
