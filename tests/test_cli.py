@@ -160,3 +160,34 @@ def test_run_without_exports_fails_and_writes_no_report(tmp_path: Path, capsys) 
     assert "crm_contacts/*.csv" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "reports").exists() and not (tmp_path / "warehouse").exists()
     assert not list((tmp_path / "exports").rglob("*.csv"))  # nothing generated either
+
+
+def test_validate_map_names_every_column_a_rule_reads_that_the_map_lacks(
+    tmp_path: Path, capsys
+) -> None:
+    broken = tmp_path / "data_map"
+    shutil.copytree(REPO_MAP, broken)
+    calls = broken / "datasets" / "call_recordings.yaml"
+    text = calls.read_text()
+    text = "\n".join(
+        line for line in text.splitlines() if "name: disposition," not in line
+    ).replace("name: recording_file,", "name: recording,")
+    calls.write_text(text + "\n")
+    assert main(["validate-map", "--data-map", str(broken)]) == 2
+    err = capsys.readouterr().err
+    for rule in ("RET-CALLS", "CON-CALL-NOTICE"):
+        for column in ("disposition", "recording_file"):
+            assert (
+                f"rules.{rule}.sql: rule {rule} reads column '{column}' of staging.call_recordings"
+                in err
+            ), (rule, column)
+    assert "Traceback" not in err and "Binder Error" not in err
+    # run refuses the same map before touching any data
+    exports = tmp_path / "exports" / "crm_contacts"
+    exports.mkdir(parents=True)
+    (exports / "c.csv").write_text('"Record ID"\n"1"\n')
+    code = main(
+        ["run", "--data-map", str(broken), "--exports", str(tmp_path / "exports"),
+         "--db", str(tmp_path / "w" / "w.duckdb"), "--reports", str(tmp_path / "r")]
+    )  # fmt: skip
+    assert code == 2 and not (tmp_path / "w").exists()

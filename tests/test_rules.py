@@ -486,3 +486,66 @@ def test_unknown_clause_in_a_suite_is_reported(tmp_path: Path, data_map) -> None
     with pytest.raises(DataMapError) as error:
         load_catalogue(suites, data_map)
     assert "rights.yaml" in str(error.value) and "rules.DSR-OVERDUE.clauses" in str(error.value)
+
+
+def _call(uid: str, start: str, answer: str, disposition: str, userfield: str) -> str:
+    """One Asterisk Master.csv line (no header; text quoted, numbers not)."""
+    return (
+        f'"","07700900123","200","ctx","""A"" <07700900123>","c","d","Dial","x","{start}",'
+        f'{answer},"{start}",1,1,"{disposition}","DOCUMENTATION","{uid}","{userfield}","","1",1\n'
+    )
+
+
+def test_call_rules_need_a_recording_and_print_the_london_date(estate: Estate) -> None:
+    lines = [
+        # 00:30 in London on 1 July 2025 is 23:30 UTC on 30 June: the detail says 1 July
+        _call("1.1", "2025-07-01 00:30:00", '"2025-07-01 00:30:05"', "ANSWERED",
+              "rec=a.wav;notice=skipped;hold=0"),
+        # never answered: no recording, whatever the userfield says, so neither rule applies
+        _call("1.2", "2025-07-01 09:00:00", "", "NO ANSWER", "rec=b.wav;notice=skipped;hold=0"),
+        _call("1.3", "2025-07-01 09:00:00", "", "BUSY", "notice=skipped"),
+        # answered but nothing recorded
+        _call("1.4", "2025-07-01 09:00:00", '"2025-07-01 09:00:03"', "ANSWERED", "notice=skipped"),
+    ]  # fmt: skip
+    estate.put("call_recordings", "Master.csv", "".join(lines))
+    findings = audit(estate)
+    assert rule(findings, "RET-CALLS") == {("call_recordings", "1.1")}
+    assert rule(findings, "CON-CALL-NOTICE") == {("call_recordings", "1.1")}
+    details = dict(
+        (r["rule_id"], r["detail"])
+        for r in estate.query("select rule_id, detail from audit.findings where record_key = '1.1'")
+    )
+    assert details["RET-CALLS"] == "recorded 2025-07-01"
+
+
+def test_anonymised_contacts_and_orders_are_outside_retention(estate: Estate, layouts) -> None:
+    old = {"Last Activity Date": "2019-05-01 10:00"}
+    blank = {"First Name": "", "Last Name": "", "Email": "", "Phone Number": ""}
+    estate.put(
+        "crm_contacts",
+        "c.csv",
+        layouts.hubspot(
+            [
+                contact("301", **old),  # an old prospect: kept too long
+                contact("302", **old, **blank),  # anonymised already
+                contact("303", **old, **(blank | {"Phone Number": "07700 900301"})),  # not quite
+            ]
+        ),
+    )
+    estate.put(
+        "orders",
+        "o.csv",
+        layouts.shopify(
+            [
+                {"Name": "#1", "Email": "x@example.com", "Created at": "2019-05-01 10:00:00 +0100"},
+                {"Name": "#2", "Email": "", "Created at": "2019-05-01 10:00:00 +0100"},
+                {"Name": "#2", "Email": "", "Created at": "2019-05-01 10:00:00 +0100"},
+                {"Name": "#3", "Email": "", "Created at": "2019-05-01 10:00:00 +0100"},
+                {"Name": "#3", "Email": "", "Billing Name": "Ann Lee",
+                 "Created at": "2019-05-01 10:00:00 +0100"},
+            ]
+        ),
+    )  # fmt: skip
+    findings = audit(estate)
+    assert rule(findings, "RET-PROSPECT") == {("crm_contacts", "301"), ("crm_contacts", "303")}
+    assert rule(findings, "RET-ORDERS") == {("orders", "#1"), ("orders", "#3")}
