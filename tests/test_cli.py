@@ -128,14 +128,23 @@ def test_an_erroring_rule_fails_the_audit(workspace: Path, capsys) -> None:
     suites = workspace / "expectations"
     shutil.copytree(REPO_MAP.parent / "expectations", suites)
     path = suites / "retention.yaml"
+    text = path.read_text()
+    # a column that does not exist is caught before any data is touched (exit 2, see
+    # validate-map); a rule that fails on the data itself (a conversion) fails the audit
     path.write_text(
-        path.read_text().replace(
-            "where t.started_at < cutoff.cutoff", "where t.no_such_column < cutoff.cutoff"
+        text.replace("where t.started_at < cutoff.cutoff", "where t.no_such_column < cutoff.cutoff")
+    )
+    assert main(["run", "--as-of", AS_OF, "--expectations", str(suites)]) == 2
+    assert "rule RET-CHAT reads column 'no_such_column'" in capsys.readouterr().err
+    path.write_text(
+        text.replace(
+            "where t.started_at < cutoff.cutoff",
+            "where cast(t.chat_id as integer) > 0 and t.started_at < cutoff.cutoff",
         )
     )
     assert main(["run", "--as-of", AS_OF, "--expectations", str(suites)]) == 1
     message = capsys.readouterr().err
-    assert "RET-CHAT" in message and "no_such_column" in message
+    assert "RET-CHAT" in message and "Conversion Error" in message
     # neither a pass nor findings: nothing is published, and no half-built copy is left
     assert not (workspace / "warehouse.duckdb").exists()
     assert not (workspace / "warehouse.building.duckdb").exists()
