@@ -166,13 +166,14 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
             f"{summary.staged.get(load.dataset, 0):,}",
         )
     out.print(table)
-    gaps = [f for load in summary.loads for f in load.gaps]
+    gaps = [f.gap for load in summary.loads for f in load.gaps]
+    gaps += [load.missing for load in summary.loads if load.missing]
     for load in summary.loads:
         for file in load.files:
             for note in file.notes:
                 out.print(f"data quality: {file.source_file}: {note.sentence()}", markup=False)
-    for file in gaps:
-        out.print(f"[yellow]audit gap:[/] {escape(file.gap)}")
+    for gap in gaps:
+        out.print(f"[yellow]audit gap:[/] {escape(gap)}")
     timings = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in summary.seconds.items())
     out.print(f"subjects: {summary.subjects:,} people across all sources")
     for warning in summary.warnings:

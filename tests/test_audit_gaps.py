@@ -63,3 +63,22 @@ def test_missing_required_column_is_an_audit_gap_in_the_report(
     assert statuses["orders/orders_export_8.csv"] == ("loaded", True)  # its rows do count
     assert statuses["orders/orders_export_1.csv"] == ("loaded", False)  # the others still count
     assert audited[0][0] == 19
+
+
+def test_a_dataset_with_no_export_is_an_audit_gap(tmp_path: Path, monkeypatch, capsys) -> None:
+    import shutil
+    from datetime import date
+
+    monkeypatch.setenv("PRIVACY_AUDIT_KEY_FILE", str(tmp_path / "key"))
+    exports = tmp_path / "exports"
+    generate_estate(exports, 60, 8, date(2026, 11, 1))
+    shutil.rmtree(exports / "call_recordings")  # the PBX export never arrived
+    db, reports = tmp_path / "w.duckdb", tmp_path / "reports"
+    args = ["run", "--exports", str(exports), "--db", str(db), "--reports", str(reports)]
+    assert main([*args, "--data-map", str(REPO / "data_map"), "--as-of", "2026-11-01"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "audit gap: call_recordings: no export found in" in out
+    assert "nothing of this dataset was audited" in out
+    assert "audit completed with 1 audit gap" in out
+    html = (reports / "latest" / "report.html").read_text()
+    assert "call_recordings: no export found in" in html

@@ -103,3 +103,23 @@ def test_odd_file_names_are_read_and_named_as_they_are(estate, layouts) -> None:
     (load,) = _reconciled(estate, "rights_requests")
     assert load["source_file"] == f"rights_requests/{name}"
     assert [r["ref"] for r in estate.staged("rights_requests", "ref")] == ["RR-9"]
+
+
+def test_files_that_yield_nothing_are_audit_gaps(estate) -> None:
+    estate.put("crm_contacts", "empty.csv", b"")  # a failed export: not even a header
+    estate.put(  # an API dump keeping its records under another key than the data map says
+        "chat_transcripts", "chats_page_1.json", '{\n "data": [{"chatId": "c1"}],\n "meta": {}\n}\n'
+    )
+    estate.put("chat_transcripts", "broken.jsonl", "chatId: c2\nchatId: c3\n")  # not JSON at all
+    gaps = {
+        f.source_file: f.gap
+        for dataset in ("crm_contacts", "chat_transcripts")
+        for f in estate.load(dataset).gaps
+    }
+    assert gaps == {
+        "crm_contacts/empty.csv": "crm_contacts/empty.csv: it holds nothing to read (an empty file)",
+        "chat_transcripts/chats_page_1.json": "chat_transcripts/chats_page_1.json: no records "
+        "found under 'chats'; the object holds: data, meta",
+        "chat_transcripts/broken.jsonl": "chat_transcripts/broken.jsonl: 2 of its 2 rows were "
+        "rejected (100%, more than the 5% allowed)",
+    }

@@ -56,8 +56,8 @@ def raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     def _raw(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
         with warehouse.get_connection() as conn:
             load = load_dataset(prepare(conn), spec, paths.exports)
-        for gap in load.gaps:
-            dg.get_dagster_logger().warning(f"audit gap: {gap.gap}")
+        for gap in [f.gap for f in load.gaps] + ([load.missing] if load.missing else []):
+            dg.get_dagster_logger().warning(f"audit gap: {gap}")
         return dg.MaterializeResult(
             metadata={
                 "files": len(load.files),

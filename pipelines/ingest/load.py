@@ -55,6 +55,7 @@ class FileLoad:
 class DatasetLoad:
     dataset: str
     files: list[FileLoad] = field(default_factory=list)
+    missing: str = ""  # no file of the dataset at all: why the whole dataset is a gap
 
     @property
     def skipped(self) -> list[FileLoad]:
@@ -131,6 +132,14 @@ def load_dataset(
             _forget_file(conn, spec.name, name)
     owners = {sha: name for name, sha in known.items() if hashes.get(name) == sha}
     result = DatasetLoad(spec.name)
+    if not current:  # a whole system drops out of the audit: say so
+        result.missing = (
+            f"{spec.name}: no export found in {exports_dir / spec.name} matching "
+            f"{spec.files.pattern!r}; nothing of this dataset was audited"
+        )
+        absent = FileLoad(spec.name, f"{spec.name}/", 0, "", "missing", result.missing)
+        absent.gap = result.missing
+        _record(conn, absent, digest)
     for name, path in current.items():
         sha = hashes[name]
         if known.get(name) == sha:
@@ -230,10 +239,14 @@ def _load_file(
                 conn, spec, name, f"(select * from {INCOMING} where _reason is null)", read.columns
             )
             reason = quality.gap_reason(
-                spec, load.rows_read, load.rows_rejected, expected if read.layout_known else []
+                spec,
+                load.rows_read,
+                load.rows_rejected,
+                expected if read.layout_known else [],
+                read.layout_known,
             )
-            if read.problem:
-                reason = "; ".join(filter(None, [read.problem, reason]))
+            if read.problem:  # the file as a whole could not be read as declared
+                reason = read.problem
             load.gap = f"{name}: {reason}" if reason else ""
         _record(conn, load, digest)
         conn.execute(f"drop table if exists {INCOMING}")

@@ -2,7 +2,7 @@
 
 A value that does not convert in a column that is neither a key nor required keeps its row: the
 text stays in raw, staging holds NULL, and raw._quality counts it per file and column. A file is
-an audit gap when it yields no rows, when it rejects more than its dataset's
+an audit gap when it shows nothing to read (empty), when it rejects more than its dataset's
 `files.max_rejected_share` of its rows, or when it lacks a column the data map expects of it.
 """
 
@@ -82,12 +82,17 @@ def count_not_converted(
     return notes
 
 
-def gap_reason(spec: DatasetSpec, read: int, rejected: int, missing: list[str]) -> str:
-    """Why a loaded file is an audit gap, in one sentence, or '' when it is not one."""
+def gap_reason(
+    spec: DatasetSpec, read: int, rejected: int, missing: list[str], layout_known: bool
+) -> str:
+    """Why a loaded file is an audit gap, in one sentence, or '' when it is not one.
+
+    A file with a header and no rows is an export of nothing (Mailchimp's cleaned members when
+    none were cleaned): not a gap. A file showing not even its columns is one."""
     reasons = []
-    if read == 0:
-        reasons.append("it holds no data rows")
-    elif rejected > spec.files.max_rejected_share * read:
+    if read == 0 and not layout_known:
+        reasons.append("it holds nothing to read (an empty file)")
+    elif read and rejected > spec.files.max_rejected_share * read:
         reasons.append(
             f"{rejected:,} of its {read:,} rows were rejected ({rejected / read:.0%}, more than "
             f"the {spec.files.max_rejected_share:.0%} allowed)"
