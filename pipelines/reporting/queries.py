@@ -197,7 +197,8 @@ def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
     columns = set(table_columns(conn, "raw", "_loads"))
     gap = "coalesce(gap, '')" if "gap" in columns else "''"  # warehouses from before gaps
     notes = (
-        "(select list(values_not_converted || ' values of ' || headers || ' not ' || expected "
+        "(select list(values_not_converted || (if(values_not_converted = 1, ' value', ' values')) "
+        "|| ' of ' || headers || ' not ' || expected "
         "order by column_name) from raw._quality q "
         "where q.dataset = l.dataset and q.source_file = l.source_file)"
         if table_exists(conn, "raw", "_quality")
