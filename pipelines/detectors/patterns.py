@@ -7,7 +7,9 @@ changing a pattern here changes both.
 
 from __future__ import annotations
 
-# a run of digits, single spaces or dashes between them, 13 digits or more (a card number's shape)
+# a maximal run of digits with single spaces or dashes between them (a card number is one)
+DIGIT_RUN = r"[0-9](?:[ -]?[0-9])*"
+# such a run of 13 digits or more (a card number's shape)
 CARD_RUN = r"[0-9](?:[ -]?[0-9]){12}"
 # CVV, CVV2, CVC, CVC2, CSC or "security code" as a word, then up to 5 non-digits and 3-4 digits
 SECURITY_CODE = (
@@ -46,6 +48,9 @@ def macros_sql() -> str:
     never = ", ".join(_quoted(p) for p in NI_NEVER_ALLOCATED)
     return f"""
 create or replace macro card_runs_possible(value) as regexp_matches(value, {_quoted(CARD_RUN)});
+create or replace macro digit_runs(value) as regexp_extract_all(value, {_quoted(DIGIT_RUN)});
+create or replace macro around_digit_runs(value) as
+    regexp_split_to_array(value, {_quoted(DIGIT_RUN)});
 create or replace macro holds_security_code(value) as
     regexp_matches(value, {_quoted(SECURITY_CODE)});
 create or replace macro holds_date_of_birth(value) as
