@@ -311,3 +311,63 @@ def test_a_person_in_the_new_datasets_is_the_same_subject_as_in_the_crm(
         "datasets": ["crm_contacts", "loyalty_members", "store_visits"],
         "records": 3,
     }
+
+
+SUPPORT_TICKETS_API = """\
+# A help desk's REST API, dumped one page a file: records under "tickets", the requester nested.
+dataset:
+  name: support_tickets
+  system: loyalty
+  description: Help desk tickets (API dump)
+  data_subjects: [customer]
+  files: {pattern: "tickets_page_*.json", format: json, records_path: tickets}
+  timezone: UTC
+  key: [ticket_id]
+  anonymised_when_empty: [requester_email, requester_name]
+  columns:
+    - {source: id, name: ticket_id, category: system.operations, required: true}
+    - {source: created_at, name: created_at, type: timestamp, formats: ["%Y-%m-%dT%H:%M:%SZ"], category: system.operations, required: true}
+    - {source: requester.email, name: requester_email, type: email, category: user.contact.email}
+    - {sources: [requester.first_name, requester.last_name], name: requester_name, category: user.name}
+    - {source: requester.address.country, name: country, type: country, category: user.contact.address.country}
+    - {name: phone, absent: true, type: phone, category: user.contact.phone_number}
+    - {source: description, name: description, category: user.content.private}
+"""  # noqa: E501
+
+
+def test_an_api_dump_with_nested_fields_needs_yaml_only(data_map_copy, make_estate):
+    with (data_map_copy / "systems.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(LOYALTY_SYSTEM)
+    path = data_map_copy / "datasets" / "support_tickets.yaml"
+    path.write_text(SUPPORT_TICKETS_API, encoding="utf-8")
+    estate = make_estate(load_data_map(data_map_copy))
+    page = {
+        "tickets": [
+            {"id": 7, "created_at": "2026-07-01T23:30:00Z", "description": "router down",
+             "requester": {"email": " Ann@Example.com", "first_name": "Ann", "last_name": "Lee",
+                           "address": {"country": "U.K."}}},
+            {"id": 8, "created_at": "2026-07-02T08:00:00Z", "description": "bill",
+             "requester": {"email": None, "first_name": None, "last_name": None}},
+        ],
+        "meta": {"page": 1, "next_page_uri": None},
+    }  # fmt: skip
+    import json
+
+    estate.put("support_tickets", "tickets_page_1.json", json.dumps(page, indent=2))
+    load = estate.ingest("support_tickets")
+    assert not load.gaps and not load.files[0].notes
+    rows = estate.staged(
+        "support_tickets", "ticket_id", "requester_email", "requester_name", "country", "phone",
+        "is_anonymised",
+    )  # fmt: skip
+    assert rows == [
+        {"ticket_id": "7", "requester_email": "ann@example.com", "requester_name": "Ann Lee",
+         "country": "GB", "phone": None, "is_anonymised": False},
+        {"ticket_id": "8", "requester_email": None, "requester_name": None, "country": None,
+         "phone": None, "is_anonymised": True},
+    ]  # fmt: skip
+    # a misspelt source is never a silent null: the file is a gap naming the header
+    path.write_text(SUPPORT_TICKETS_API.replace("requester.email", "requestor.email"))
+    estate.data_map = load_data_map(data_map_copy)
+    [file] = estate.load("support_tickets").files
+    assert "it lacks the column(s) 'requestor.email'" in file.gap
