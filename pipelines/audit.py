@@ -113,7 +113,7 @@ def not_a_person_values(data_map: DataMap) -> list[str]:
 
 def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> list[str]:
     """One line per identifier that links implausibly many records under different names."""
-    identity = data_map.identity
+    identity, known = data_map.identity, set(not_a_person_values(data_map))
     found = shared_identifiers(
         conn,
         list(data_map.datasets.values()),
@@ -125,6 +125,7 @@ def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMa
         "probably shared (an office line or mailbox); list it under not_a_person in "
         "data_map/identity.yaml if it is no one person's"
         for value, records, names in found
+        if value not in known
     ]
 
 

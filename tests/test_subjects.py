@@ -384,3 +384,41 @@ def test_keys_computed_in_duckdb_equal_the_python_hmac(secret):
         assert conn.execute(sql, {**pads(secret), "value": value}).fetchall()[0][0] == keyed(
             secret, value
         )
+
+
+# --- identifiers that are no one's ------------------------------------------------------------
+
+
+def test_the_switchboard_links_nobody_and_a_shared_number_is_named(estate, layouts) -> None:
+    from pipelines.audit import not_a_person_values, shared_identifier_warnings
+
+    switchboard = "01908 000000"  # data_map/identity.yaml: BetterBox's switchboard
+    office = "07700 900777"  # an office line several staff call from, not in the data map
+    callers = [("1.%d" % i, switchboard, f"Caller {i}") for i in range(6)]
+    callers += [("2.%d" % i, office, name) for i, name in enumerate("Ann Ben Cat Dan Eve".split())]
+    estate.put("call_recordings", "Master.csv", "".join(cdr(*c) for c in callers))
+    datasets = list(estate.data_map.datasets.values())
+    assert "+441908000000" in not_a_person_values(estate.data_map)
+    estate.ingest("call_recordings")
+    build_subjects(estate.conn, datasets, SECRET, not_a_person_values(estate.data_map))
+    linked = estate.query(
+        "select record_key, subject_key from core.subject_records where record_key like '1.%'"
+    )
+    assert linked == []  # the switchboard makes no one a person
+    people = estate.query(
+        "select count(distinct subject_key) as n from core.subject_records "
+        "where record_key like '2.%'"
+    )
+    assert people == [{"n": 1}]  # the office line does merge them: hence the warning
+
+    identity = estate.data_map.identity.model_copy(
+        update={"shared_warning_records": 4, "shared_warning_names": 3}
+    )
+    warnings = shared_identifier_warnings(
+        estate.conn, estate.data_map.model_copy(update={"identity": identity})
+    )
+    assert warnings == [
+        "+447700900777 links 5 records under 5 different names: probably shared (an office "
+        "line or mailbox); list it under not_a_person in data_map/identity.yaml if it is no "
+        "one person's"
+    ]
