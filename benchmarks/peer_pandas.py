@@ -57,15 +57,14 @@ RESULT_FORMAT = "SUMMARY"
 
 # Only the columns the rules read: a team would write these queries (or read_sql) too.
 LOAD_SQL = {
-    "crm": "select record_key, last_activity_at, unsubscribed_from_all_email "
+    "crm": "select record_key, last_activity_at, unsubscribed_from_all_email, is_anonymised "
     "from staging.crm_contacts",
-    "orders": "select record_key, created_at, accepts_marketing, email, billing_name, "
-    "shipping_name, billing_phone, shipping_phone, phone from staging.orders",
+    "orders": "select record_key, created_at, accepts_marketing, is_anonymised from staging.orders",
     "members": "select record_key, status, optin_at, unsubscribed_at, first_name, last_name, "
     "phone from staging.marketing_members",
     "sends": "select record_key, sent_at from staging.marketing_sends",
-    "calls": "select record_key, started_at, recording_file, legal_hold, recording_notice "
-    "from staging.call_recordings",
+    "calls": "select record_key, started_at, recording_file, disposition, legal_hold, "
+    "recording_notice from staging.call_recordings",
     "chats": "select record_key, started_at from staging.chat_transcripts",
     "rights": "select record_key, received_on, request_type, status, completed_on, extended, "
     "extension_reason from staging.rights_requests",
@@ -108,7 +107,10 @@ DATE_OF_BIRTH = (
     r"(?i)(?:^|[^a-z0-9])(?:dob|d\.o\.b\.?|date of birth)(?:[^a-z0-9]|$)[^0-9]{0,5}"
     r"(?:[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}|[0-9]{4}-[0-9]{2}-[0-9]{2})"
 )
-NI_NUMBER = r"(?:^|[^A-Za-z0-9])[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?:[^A-Za-z0-9]|$)"
+NI_NUMBER = (  # only numbers HMRC can allocate: its prefix letters, never BG GB KN NK NT TN ZZ
+    r"(?:^|[^A-Za-z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?:[^A-Za-z0-9]|$)"
+)
 DOB_CATEGORY = "user.demographic.date_of_birth"
 NI_CATEGORY = "user.government_id.national_identification_number"
 ERASURE_EXEMPT = ["rights_requests", "disclosures"]  # the rule's own exemption, not a parameter
@@ -153,6 +155,11 @@ def latest_findings(db_path: Path) -> dict[str, set[tuple[str, str]]]:
 def _flag(values: pd.Series) -> pd.Series:
     """A SQL boolean as a plain bool column: null is not true."""
     return values.astype("boolean").fillna(False).astype(bool)
+
+
+def _not(values: pd.Series) -> pd.Series:
+    """SQL `not x` as a plain bool column: not null is null, which is not true."""
+    return _flag(~values.astype("boolean"))
 
 
 def _norm(values: pd.Series) -> pd.Series:
@@ -238,7 +245,8 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
     # call_recordings: RET-CALLS, CON-CALL-NOTICE
     calls = tables["calls"].copy()
     calls["started_at"] = _ns(calls["started_at"])
-    calls["has_recording"] = calls["recording_file"].notna()
+    # an unanswered call has no recording, whatever recording_file says
+    calls["has_recording"] = calls["recording_file"].notna() & calls["disposition"].eq("ANSWERED")
     calls["on_legal_hold"] = _flag(calls["legal_hold"])
     frames.append(
         Frame(
@@ -258,6 +266,7 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
                     expect.ExpectColumnValuesToBeInSet(
                         column="recording_notice",
                         value_set=["played"],
+                        **pandas_condition("has_recording"),
                         meta=meta("CON-CALL-NOTICE"),
                     )
                 ],
@@ -274,6 +283,7 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
     crm = _with_subject(tables["crm"], tables, "crm_contacts")
     crm["last_activity_at"] = _ns(crm["last_activity_at"])
     crm["is_customer"] = crm["subject_key"].isin(customers)
+    crm["identifiable"] = _not(crm["is_anonymised"])  # anonymised contacts are out of retention
     crm = crm.merge(last_orders, left_on="subject_key", right_index=True, how="left")
     crm["last_order_year_end"] = _fy_end(_local_day(crm["last_order_at"], zone), fy_month, fy_day)
     frames.append(
@@ -286,12 +296,13 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
                     expect.ExpectColumnValuesToBeBetween(
                         column="last_activity_at",
                         min_value=cutoff("prospects"),
-                        **pandas_condition("not is_customer"),
+                        **pandas_condition("identifiable and not is_customer"),
                         meta=meta("RET-PROSPECT"),
                     ),
                     expect.ExpectColumnValuesToBeBetween(
                         column="last_order_year_end",
                         min_value=cutoff_date("customers"),
+                        **pandas_condition("identifiable"),
                         meta=meta("RET-CUSTOMER"),
                     ),
                 ]
@@ -300,10 +311,7 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
     )
 
     # orders, one row per order (line items share its Name): RET-ORDERS
-    contact_columns = [
-        "email", "billing_name", "shipping_name", "billing_phone", "shipping_phone", "phone"
-    ]  # fmt: skip
-    orders["identifiable"] = orders[contact_columns].notna().any(axis=1)
+    orders["identifiable"] = _not(orders["is_anonymised"])  # an order: any of its rows
     by_order = orders.groupby("record_key", dropna=False, sort=False).agg(
         first_created_at=("created_at", "min"), identifiable=("identifiable", "any")
     )
@@ -558,12 +566,12 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
     disclosures = tables["disclosures"].copy()
     disclosures["recipient_name"] = _norm(disclosures["recipient"])
     disclosures["purpose_lower"] = disclosures["purpose"].str.lower()
-    disclosures["country_name"] = _norm(disclosures["country"])
+    disclosures["country_code"] = disclosures["country"].fillna("")  # staged as ISO codes
     disclosures["safeguard_value"] = _norm(disclosures["safeguard"])
     approved = sorted(set(_norm(tables["approved_recipients"]["name"])))
     sale_words = [str(word).lower() for word in lists.get("sale_words", [])]
     sale = rf"(?:^|[^a-z0-9])(?:{'|'.join(sale_words)})(?:[^a-z0-9]|$)" if sale_words else r"(?!)"
-    safe = sorted(set(_norm(pd.Series(lists.get("safe_countries", []), dtype=object))))
+    safe = sorted(set(lists.get("safe_countries", [])))  # codes, as the audit wrote them
     no_safeguard = sorted(set(_norm(pd.Series(lists.get("no_safeguard_values", []), dtype=object))))
     frames.append(
         Frame(
@@ -579,7 +587,7 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
                         column="purpose_lower", regex=sale, meta=meta("TPD-SALE")
                     ),
                     expect.ExpectColumnValuesToBeInSet(
-                        column="country_name",
+                        column="country_code",
                         value_set=safe,
                         **pandas_condition(f"safeguard_value in {no_safeguard!r}"),
                         meta=meta("TPD-TRANSFER"),

@@ -103,9 +103,23 @@ def test_date_of_birth():
 
 @pytest.mark.parametrize(
     "prefix, ok",
-    [("AB", True), ("QQ", False), ("DA", False), ("AO", False), ("OA", True), ("GB", False),
-     ("ZZ", False), ("NK", False), ("TN", False), ("BG", False), ("KN", False), ("NT", False),
-     ("AV", False), ("VA", False), ("JY", True)],
+    [
+        ("AB", True),
+        ("QQ", False),
+        ("DA", False),
+        ("AO", False),
+        ("OA", True),
+        ("GB", False),
+        ("ZZ", False),
+        ("NK", False),
+        ("TN", False),
+        ("BG", False),
+        ("KN", False),
+        ("NT", False),
+        ("AV", False),
+        ("VA", False),
+        ("JY", True),
+    ],
 )
 def test_ni_prefix(prefix, ok):
     assert ref.ni_prefix_allocatable(prefix) is ok
@@ -137,16 +151,16 @@ def test_add_months_clamps_month_ends():
 def test_cutoff_on_local_calendar():
     # winter (GMT): London midnight is 00:00 UTC; summer (BST): 23:00 UTC the day before
     assert ref.cutoff_instant(dt.date(2026, 11, 1), {"months": 12}, LONDON) == dt.datetime(
-        2025, 11, 1, 0, 0, tzinfo=dt.timezone.utc
+        2025, 11, 1, 0, 0, tzinfo=dt.UTC
     )
     assert ref.cutoff_instant(dt.date(2026, 11, 1), {"months": 6}, LONDON) == dt.datetime(
-        2026, 4, 30, 23, 0, tzinfo=dt.timezone.utc
+        2026, 4, 30, 23, 0, tzinfo=dt.UTC
     )
     assert ref.cutoff_instant(dt.date(2025, 3, 31), {"months": 1}, LONDON) == dt.datetime(
-        2025, 2, 28, 0, 0, tzinfo=dt.timezone.utc
+        2025, 2, 28, 0, 0, tzinfo=dt.UTC
     )
     assert ref.cutoff_instant(dt.date(2026, 11, 1), {"days": 30}, LONDON) == dt.datetime(
-        2026, 10, 1, 23, 0, tzinfo=dt.timezone.utc
+        2026, 10, 1, 23, 0, tzinfo=dt.UTC
     )
 
 
@@ -156,7 +170,7 @@ def test_fy_end():
     assert ref.fy_end(dt.date(2020, 1, 15), 3, 31) == dt.date(2020, 3, 31)
     assert ref.fy_end(dt.date(2023, 3, 1), 2, 29) == dt.date(2024, 2, 29)  # clamped year end
     # an order at 23:30 UTC on 31 March 2020 is 1 April local (BST): next financial year
-    instant = dt.datetime(2020, 3, 31, 23, 30, tzinfo=dt.timezone.utc)
+    instant = dt.datetime(2020, 3, 31, 23, 30, tzinfo=dt.UTC)
     assert ref.fy_end(ref.local_date(instant, LONDON), 3, 31) == dt.date(2021, 3, 31)
 
 
@@ -180,12 +194,27 @@ def test_dsr_deadline():
 @pytest.mark.parametrize(
     "text, code",
     [
-        ("United Kingdom", "GB"), (" uk ", "GB"), ("U.K.", "GB"), ("England", "GB"),
-        ("Northern Ireland", "GB"), ("gb", "GB"), ("GBR", "GB"), ("Great Britain", "GB"),
-        ("USA", "US"), ("U.S.", "US"), ("united states of america", "US"), ("United States", "US"),
-        ("Ireland", "IE"), ("Czech Republic", "CZ"), ("Czechia", "CZ"), ("DE", "DE"),
-        ("germany", "DE"), ("Netherlands", "NL"),
-        ("", None), (None, None), ("Atlantis", None),
+        ("United Kingdom", "GB"),
+        (" uk ", "GB"),
+        ("U.K.", "GB"),
+        ("England", "GB"),
+        ("Northern Ireland", "GB"),
+        ("gb", "GB"),
+        ("GBR", "GB"),
+        ("Great Britain", "GB"),
+        ("USA", "US"),
+        ("U.S.", "US"),
+        ("united states of america", "US"),
+        ("United States", "US"),
+        ("Ireland", "IE"),
+        ("Czech Republic", "CZ"),
+        ("Czechia", "CZ"),
+        ("DE", "DE"),
+        ("germany", "DE"),
+        ("Netherlands", "NL"),
+        ("", None),
+        (None, None),
+        ("Atlantis", None),
     ],
 )
 def test_normalise_country(text, code):

@@ -6,7 +6,8 @@ SEC-UNDECLARED, SEC-PAN/SEC-CVV and DSR-OVERDUE), the UK facts of uk-rules.md an
 map (read here as plain YAML). SQL is used only to fetch whole tables (`select * from staging.<d>`,
 `select * from raw.<d>`); every decision is made in Python below.
 
-Entry point: ``reference_findings(db_path, data_map_dir, as_of) -> {(rule_id, dataset, record_key)}``.
+Entry point: ``reference_findings(db_path, data_map_dir, as_of)``, returning the set of
+``(rule_id, dataset, record_key)``.
 
 Readings chosen where the words leave room are marked "Reading:" in the comments.
 """
@@ -26,7 +27,7 @@ import duckdb
 import pycountry
 import yaml
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 LINEAGE = {"_source_file", "_row_number", "_loaded_at"}
 Row = dict[str, Any]
 Finding = tuple[str, str, str]
@@ -48,7 +49,7 @@ def norm_text(value: Any) -> str:
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` + `months` calendar months (negative to go back), the day clamped to the month's end."""
+    """`day` + `months` calendar months (negative: back), the day clamped to the month's end."""
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     last = calendar.monthrange(year, month0 + 1)[1]
@@ -86,7 +87,9 @@ def next_weekday_if_weekend(day: dt.date) -> dt.date:
 
 def period_months(keep_for: dict[str, Any]) -> tuple[int, int]:
     """A retention period `{years, months, days}` as (months, days)."""
-    return int(keep_for.get("years", 0)) * 12 + int(keep_for.get("months", 0)), int(keep_for.get("days", 0))
+    return int(keep_for.get("years", 0)) * 12 + int(keep_for.get("months", 0)), int(
+        keep_for.get("days", 0)
+    )
 
 
 def cutoff_instant(as_of: dt.date, keep_for: dict[str, Any], tz: ZoneInfo) -> dt.datetime:
@@ -154,8 +157,8 @@ def card_numbers(text: str) -> list[str]:
 
     A maximal run of digits (single spaces or dashes between digits) with no letter or digit
     immediately before or after it, 13-19 digits in all, a scheme's prefix and length, Luhn-valid.
-    Reading: the run is taken whole (maximal); a longer run (two cards pasted with one space between)
-    is not split into candidates.
+    Reading: the run is taken whole (maximal); a longer run (two cards pasted with one space
+    between) is not split into candidates.
     """
     found = []
     for match in _DIGIT_RUN.finditer(text):
@@ -195,7 +198,9 @@ NI_PREFIX_NEVER = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 
 
 def has_card_security_code(text: str) -> bool:
-    """`CVV`, `CVV2`, `CVC`, `CVC2`, `CSC` or `security code` (whole word), up to 5 non-digits, 3-4 digits."""
+    """`CVV`, `CVV2`, `CVC`, `CVC2`, `CSC` or `security code` (whole word), up to 5 non-digits, 3-4
+    digits.
+    """
     return _CVV.search(text) is not None
 
 
@@ -215,7 +220,9 @@ def ni_prefix_allocatable(prefix: str) -> bool:
 
 
 def ni_numbers(text: str) -> list[str]:
-    """Every National Insurance number HMRC could allocate, spaces removed (the specimen QQ... is not one)."""
+    """Every National Insurance number HMRC could allocate, spaces removed (the specimen QQ... is
+    not one).
+    """
     return ["".join(m.groups()) for m in _NI.finditer(text) if ni_prefix_allocatable(m.group(1))]
 
 
@@ -226,9 +233,20 @@ def ni_numbers(text: str) -> list[str]:
 # Our own table from uk-rules.md ("compare countries after normalising them to one code").
 # Reading: `U.S.A.` is added beside the listed US spellings (the same writing habit as `U.S.`).
 COUNTRY_ALIASES = {
-    "uk": "GB", "u.k.": "GB", "gb": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
-    "wales": "GB", "northern ireland": "GB", "united kingdom": "GB",
-    "usa": "US", "us": "US", "u.s.": "US", "u.s.a.": "US", "united states": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "gb": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "united kingdom": "GB",
+    "usa": "US",
+    "us": "US",
+    "u.s.": "US",
+    "u.s.a.": "US",
+    "united states": "US",
     "united states of america": "US",
 }
 
@@ -298,8 +316,11 @@ class UnionFind:
             self.parent[rb] = ra
 
 
-def resolve_subjects(record_identifiers: dict[tuple[str, str], set[str]]) -> dict[tuple[str, str], Any]:
-    """Records sharing an identifier belong to one subject, transitively; a record with none has none.
+def resolve_subjects(
+    record_identifiers: dict[tuple[str, str], set[str]],
+) -> dict[tuple[str, str], Any]:
+    """Records sharing an identifier belong to one subject, transitively; a record with none has
+    none.
 
     `record_identifiers` maps (dataset, record_key) to its identifier values (already filtered).
     Returns (dataset, record_key) -> subject id, for records with at least one identifier.
@@ -407,7 +428,9 @@ class Audit:
         return self.subject_records.get(subject, {}).get(dataset, set())
 
     def is_anonymised(self, dataset: str, rows: list[Row]) -> bool:
-        """A record whose rows all have every `anonymised_when_empty` column empty (none declared: never)."""
+        """A record whose rows all have every `anonymised_when_empty` column empty (none declared:
+        never).
+        """
         columns = self.ds(dataset).anonymised_when_empty()
         if not columns:
             return False
@@ -439,7 +462,9 @@ def _fetch(conn: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[R
     except duckdb.CatalogException:
         return [], []
     columns = [d[0] for d in cursor.description]
-    rows = [{c: _utc(v) for c, v in zip(columns, values)} for values in cursor.fetchall()]
+    rows = [
+        {c: _utc(v) for c, v in zip(columns, values, strict=True)} for values in cursor.fetchall()
+    ]
     return columns, rows
 
 
@@ -453,11 +478,17 @@ def load_audit(db_path: Path, data_map_dir: Path, as_of: dt.date) -> Audit:
     data_map_dir = Path(data_map_dir)
     retention_doc = _read_yaml(data_map_dir / "retention.yaml").get("retention") or {}
     tz = ZoneInfo(retention_doc.get("timezone") or "Europe/London")
-    fy_month, fy_day = (int(p) for p in str(retention_doc.get("financial_year_end") or "03-31").split("-"))
+    fy_month, fy_day = (
+        int(p) for p in str(retention_doc.get("financial_year_end") or "03-31").split("-")
+    )
     params = _read_yaml(data_map_dir / "rules.yaml").get("rules") or {}
     recipients = _read_yaml(data_map_dir / "recipients.yaml").get("recipients") or []
-    identity = (_read_yaml(data_map_dir / "identity.yaml").get("identity") or {}).get("not_a_person") or []
-    not_a_person = {normalise_identifier(entry.get("value")) for entry in identity if isinstance(entry, dict)}
+    identity = (_read_yaml(data_map_dir / "identity.yaml").get("identity") or {}).get(
+        "not_a_person"
+    ) or []
+    not_a_person = {
+        normalise_identifier(entry.get("value")) for entry in identity if isinstance(entry, dict)
+    }
     not_a_person.discard(None)
 
     datasets: dict[str, Dataset] = {}
@@ -484,7 +515,9 @@ def load_audit(db_path: Path, data_map_dir: Path, as_of: dt.date) -> Audit:
         id_columns = [
             c["name"]
             for c in ds.columns
-            if c.get("type") in ("email", "phone") and c.get("identifies", True) is not False and c.get("name")
+            if c.get("type") in ("email", "phone")
+            and c.get("identifies", True) is not False
+            and c.get("name")
         ]
         for key, rows in ds.records().items():
             values = record_identifiers[(ds.name, key)]
@@ -528,11 +561,13 @@ def _has_recording(row: Row) -> bool:
 
     Reading: a blank recording_file counts as null; disposition compared trimmed, case-insensitive.
     """
-    return not is_empty(row.get("recording_file")) and norm_text(row.get("disposition")) == "answered"
+    return (
+        not is_empty(row.get("recording_file")) and norm_text(row.get("disposition")) == "answered"
+    )
 
 
 def _any_row(audit: Audit, rule: str, dataset: str, test) -> set[Finding]:
-    """Reading: a record (possibly several rows) violates when any of its rows meets the condition."""
+    """Reading: a record (several rows perhaps) violates when any one of its rows meets the test."""
     return {
         (rule, dataset, key)
         for key, rows in audit.ds(dataset).records().items()
@@ -541,26 +576,29 @@ def _any_row(audit: Audit, rule: str, dataset: str, test) -> set[Finding]:
 
 
 def ret_calls(audit: Audit) -> set[Finding]:
-    """RET-CALLS: a call with a recording (`recording_file` not null AND `disposition` = 'ANSWERED'),
-    `started_at < T - 12 months`, `legal_hold` not true."""
+    """RET-CALLS: a call with a recording (`recording_file` not null AND `disposition` =
+    'ANSWERED'), `started_at < T - 12 months`, `legal_hold` not true.
+    """
     cutoff = audit.cutoff("call_recordings", {"months": 12})
     return _any_row(
         audit,
         "RET-CALLS",
         "call_recordings",
-        lambda r: _has_recording(r)
-        and r.get("started_at") is not None
-        and r["started_at"] < cutoff
-        and r.get("legal_hold") is not True,
+        lambda r: (
+            _has_recording(r)
+            and r.get("started_at") is not None
+            and r["started_at"] < cutoff
+            and r.get("legal_hold") is not True
+        ),
     )
 
 
 def ret_prospect(audit: Audit) -> set[Finding]:
-    """RET-PROSPECT: the CRM contact is not anonymised, the contact's subject has no record in `orders`
-    (a contact without a subject has no orders), `last_activity_at < T - 24 months`.
+    """RET-PROSPECT: the CRM contact is not anonymised, the contact's subject has no record in
+    `orders` (a contact without a subject has no orders), `last_activity_at < T - 24 months`.
 
-    Reading: with several rows, the record's latest non-null last_activity_at is used; a contact with
-    no last activity at all is not found (nothing says how long it has been inactive).
+    Reading: with several rows, the record's latest non-null last_activity_at is used; a contact
+    with no last activity at all is not found (nothing says how long it has been inactive).
     """
     cutoff = audit.cutoff("prospects", {"months": 24})
     found = set()
@@ -576,8 +614,9 @@ def ret_prospect(audit: Audit) -> set[Finding]:
 
 
 def ret_customer(audit: Audit) -> set[Finding]:
-    """RET-CUSTOMER: the CRM contact is not anonymised, its subject has orders, and FY end of the latest
-    `created_at` among the orders of the contact's subject, + 6 years, `< A`."""
+    """RET-CUSTOMER: the CRM contact is not anonymised, its subject has orders, and FY end of the
+    latest `created_at` among the orders of the contact's subject, + 6 years, `< A`.
+    """
     orders = audit.ds("orders").records()
     found = set()
     for key, rows in audit.ds("crm_contacts").records().items():
@@ -585,7 +624,10 @@ def ret_customer(audit: Audit) -> set[Finding]:
             continue
         order_keys = audit.subject_keys(audit.subject("crm_contacts", key), "orders")
         created = [
-            r["created_at"] for k in order_keys for r in orders.get(k, []) if r.get("created_at") is not None
+            r["created_at"]
+            for k in order_keys
+            for r in orders.get(k, [])
+            if r.get("created_at") is not None
         ]
         if not created:
             continue
@@ -610,17 +652,20 @@ def ret_orders(audit: Audit) -> set[Finding]:
 
 
 def ret_unsub(audit: Audit) -> set[Finding]:
-    """RET-UNSUB: status `unsubscribed`, `unsubscribed_at < T - 30 days`, and `first_name`, `last_name`
-    or `phone` still held (a suppression entry keeps the email, or its SHA-256, only)."""
+    """RET-UNSUB: status `unsubscribed`, `unsubscribed_at < T - 30 days`, and `first_name`,
+    `last_name` or `phone` still held (a suppression entry keeps the email, or its SHA-256, only).
+    """
     cutoff = audit.cutoff("unsubscribed_members", {"days": 30})
     return _any_row(
         audit,
         "RET-UNSUB",
         "marketing_members",
-        lambda r: norm_text(r.get("status")) == "unsubscribed"
-        and r.get("unsubscribed_at") is not None
-        and r["unsubscribed_at"] < cutoff
-        and any(not is_empty(r.get(c)) for c in ("first_name", "last_name", "phone")),
+        lambda r: (
+            norm_text(r.get("status")) == "unsubscribed"
+            and r.get("unsubscribed_at") is not None
+            and r["unsubscribed_at"] < cutoff
+            and any(not is_empty(r.get(c)) for c in ("first_name", "last_name", "phone"))
+        ),
     )
 
 
@@ -636,31 +681,38 @@ def ret_chat(audit: Audit) -> set[Finding]:
 
 
 def con_no_basis(audit: Audit) -> set[Finding]:
-    """CON-NO-BASIS: status `subscribed`, `optin_at` is null, and no order of the member's subject has
-    `accepts_marketing` true."""
+    """CON-NO-BASIS: status `subscribed`, `optin_at` is null, and no order of the member's subject
+    has `accepts_marketing` true.
+    """
     orders = audit.ds("orders").records()
     found = set()
     for key, rows in audit.ds("marketing_members").records().items():
-        if not any(norm_text(r.get("status")) == "subscribed" and r.get("optin_at") is None for r in rows):
+        if not any(
+            norm_text(r.get("status")) == "subscribed" and r.get("optin_at") is None for r in rows
+        ):
             continue
         order_keys = audit.subject_keys(audit.subject("marketing_members", key), "orders")
-        soft_opt_in = any(r.get("accepts_marketing") is True for k in order_keys for r in orders.get(k, []))
+        soft_opt_in = any(
+            r.get("accepts_marketing") is True for k in order_keys for r in orders.get(k, [])
+        )
         if not soft_opt_in:
             found.add(("CON-NO-BASIS", "marketing_members", key))
     return found
 
 
 def con_optout_sync(audit: Audit) -> set[Finding]:
-    """CON-OPTOUT-SYNC: the record is opted in (CRM: `unsubscribed_from_all_email` is false; Mailchimp:
-    status `subscribed`) while the same subject opted out in the other system at least 7 days
-    (`optout_grace_days`) before `T` (Mailchimp: `unsubscribed_at`; CRM: `unsubscribed_from_all_email`
-    true, dated by `last_activity_at`).
+    """CON-OPTOUT-SYNC: the record is opted in (CRM: `unsubscribed_from_all_email` is false;
+    Mailchimp: status `subscribed`) while the same subject opted out in the other system at least 7
+    days (`optout_grace_days`) before `T` (Mailchimp: `unsubscribed_at`; CRM:
+    `unsubscribed_from_all_email` true, dated by `last_activity_at`).
 
     Reading: "at least 7 days before T" read with the general boundary rule (a period ending exactly
-    at T is not yet exceeded): the opt-out must be strictly before T - 7 days (local calendar).
-    An opt-out with no date is not counted (its age is unknown). "Is false" means false, not null.
+    at T is not yet exceeded): the opt-out must be strictly before T - 7 days (local calendar). An
+    opt-out with no date is not counted (its age is unknown). "Is false" means false, not null.
     """
-    grace = cutoff_instant(audit.as_of, {"days": int(audit.params.get("optout_grace_days", 7))}, audit.tz)
+    grace = cutoff_instant(
+        audit.as_of, {"days": int(audit.params.get("optout_grace_days", 7))}, audit.tz
+    )
     crm = audit.ds("crm_contacts").records()
     members = audit.ds("marketing_members").records()
 
@@ -695,8 +747,9 @@ def con_optout_sync(audit: Audit) -> set[Finding]:
 
 
 def con_send_after_optout(audit: Audit) -> set[Finding]:
-    """CON-SEND-AFTER-OPTOUT: the send's subject has a Mailchimp member with status `unsubscribed` and
-    `sent_at > unsubscribed_at`."""
+    """CON-SEND-AFTER-OPTOUT: the send's subject has a Mailchimp member with status `unsubscribed`
+    and `sent_at > unsubscribed_at`.
+    """
     members = audit.ds("marketing_members").records()
     found = set()
     for key, rows in audit.ds("marketing_sends").records().items():
@@ -721,9 +774,11 @@ def con_call_notice(audit: Audit) -> set[Finding]:
         audit,
         "CON-CALL-NOTICE",
         "call_recordings",
-        lambda r: _has_recording(r)
-        and not is_empty(r.get("recording_notice"))
-        and norm_text(r.get("recording_notice")) != "played",
+        lambda r: (
+            _has_recording(r)
+            and not is_empty(r.get("recording_notice"))
+            and norm_text(r.get("recording_notice")) != "played"
+        ),
     )
 
 
@@ -751,9 +806,11 @@ def _raw_values(ds: Dataset, raw: Row, headers: set[str] | None = None):
 
 
 def sec_pan(audit: Audit) -> set[Finding]:
-    """SEC-PAN: any column holds a card number: a run of digits, single spaces or dashes allowed between
-    digits, with no letter or digit immediately before or after the run, of 13-19 digits in all, a
-    scheme's prefix and length (uk-rules.md), Luhn-valid. Scanned over every exported raw column."""
+    """SEC-PAN: any column holds a card number: a run of digits, single spaces or dashes allowed
+    between digits, with no letter or digit immediately before or after the run, of 13-19 digits in
+    all, a scheme's prefix and length (uk-rules.md), Luhn-valid. Scanned over every exported raw
+    column.
+    """
     found = set()
     for ds in audit.datasets.values():
         for key, raw in _raw_with_keys(ds):
@@ -763,9 +820,10 @@ def sec_pan(audit: Audit) -> set[Finding]:
 
 
 def sec_cvv(audit: Audit) -> set[Finding]:
-    """SEC-CVV: a free-text column (data category `user.content.*`) holds a card security code: `CVV`,
-    `CVV2`, `CVC`, `CVC2`, `CSC` or `security code` (case-insensitive, as a whole word), then up to 5
-    non-digit characters, then 3 or 4 digits not followed by a digit."""
+    """SEC-CVV: a free-text column (data category `user.content.*`) holds a card security code:
+    `CVV`, `CVV2`, `CVC`, `CVC2`, `CSC` or `security code` (case-insensitive, as a whole word), then
+    up to 5 non-digit characters, then 3 or 4 digits not followed by a digit.
+    """
     found = set()
     for ds in audit.datasets.values():
         free_text = ds.free_text_headers()
@@ -780,9 +838,10 @@ NI_CATEGORY = "user.government_id.national_identification_number"
 
 
 def sec_undeclared(audit: Audit) -> set[Finding]:
-    """SEC-UNDECLARED: a column in the export that its dataset YAML does not declare (one finding per
-    column, keyed by its header); or a free-text column (`user.content.*`) holding a date of birth or
-    a National Insurance number HMRC could allocate, when the dataset does not declare that category.
+    """SEC-UNDECLARED: a column in the export that its dataset YAML does not declare (one finding
+    per column, keyed by its header); or a free-text column (`user.content.*`) holding a date of
+    birth or a National Insurance number HMRC could allocate, when the dataset does not declare that
+    category.
 
     Reading: a header is declared when it equals (exactly) some column's `source` or one of its
     `sources`.
@@ -835,7 +894,9 @@ def tpd_sale(audit: Audit) -> set[Finding]:
         audit,
         "TPD-SALE",
         "disclosures",
-        lambda r: r.get("purpose") is not None and any(p.search(str(r["purpose"])) for p in patterns),
+        lambda r: (
+            r.get("purpose") is not None and any(p.search(str(r["purpose"])) for p in patterns)
+        ),
     )
 
 
@@ -880,7 +941,11 @@ def dsr_overdue(audit: Audit) -> set[Finding]:
     def overdue(r: Row) -> bool:
         if r.get("received_on") is None:
             return False
-        months = extended if r.get("extended") is True and not is_empty(r.get("extension_reason")) else normal
+        months = (
+            extended
+            if r.get("extended") is True and not is_empty(r.get("extension_reason"))
+            else normal
+        )
         deadline = dsr_deadline(r["received_on"], months)
         if r.get("completed_on") is not None:
             return r["completed_on"] > deadline
@@ -894,15 +959,16 @@ def _completed_requests(audit: Audit, types: set[str]):
         matching = [
             r
             for r in rows
-            if norm_text(r.get("request_type")) in types and norm_text(r.get("status")) == "completed"
+            if norm_text(r.get("request_type")) in types
+            and norm_text(r.get("status")) == "completed"
         ]
         if matching:
             yield key, matching
 
 
 def dsr_erasure_incomplete(audit: Audit) -> set[Finding]:
-    """DSR-ERASURE-INCOMPLETE: type `Erasure`, status `Completed`, and the requester's subject still has
-    a record in any dataset other than rights_requests and disclosures.
+    """DSR-ERASURE-INCOMPLETE: type `Erasure`, status `Completed`, and the requester's subject still
+    has a record in any dataset other than rights_requests and disclosures.
 
     Reading: any record of the subject counts, whenever it was made; type and status compared
     trimmed, case-insensitive.
@@ -913,18 +979,22 @@ def dsr_erasure_incomplete(audit: Audit) -> set[Finding]:
         if subject is None:
             continue
         held = audit.subject_records.get(subject, {})
-        if any(keys for dataset, keys in held.items() if dataset not in ("rights_requests", "disclosures")):
+        if any(
+            keys
+            for dataset, keys in held.items()
+            if dataset not in ("rights_requests", "disclosures")
+        ):
             found.add(("DSR-ERASURE-INCOMPLETE", "rights_requests", key))
     return found
 
 
 def dsr_objection_ignored(audit: Audit) -> set[Finding]:
-    """DSR-OBJECTION-IGNORED: type `Objection to marketing` or `Withdraw consent`, status `Completed`,
-    and the requester's subject still has a Mailchimp member with status `subscribed`, or a send with
-    `sent_at` on or after the day after `completed_on`.
+    """DSR-OBJECTION-IGNORED: type `Objection to marketing` or `Withdraw consent`, status
+    `Completed`, and the requester's subject still has a Mailchimp member with status `subscribed`,
+    or a send with `sent_at` on or after the day after `completed_on`.
 
-    Reading: "the day after completed_on" starts at 00:00 Europe/London; with no completed_on only the
-    subscribed-member part can apply.
+    Reading: "the day after completed_on" starts at 00:00 Europe/London; with no completed_on only
+    the subscribed-member part can apply.
     """
     members = audit.ds("marketing_members").records()
     sends = audit.ds("marketing_sends").records()
@@ -976,7 +1046,9 @@ RULES = {
 }
 
 
-def reference_findings(db_path: Path, data_map_dir: Path, as_of: dt.date) -> set[tuple[str, str, str]]:
+def reference_findings(
+    db_path: Path, data_map_dir: Path, as_of: dt.date
+) -> set[tuple[str, str, str]]:
     """Every violation of the 19 rules as (rule_id, dataset, record_key)."""
     audit = load_audit(Path(db_path), Path(data_map_dir), as_of)
     findings: set[Finding] = set()
