@@ -441,8 +441,8 @@ def build_frames(tables: dict[str, pd.DataFrame], as_of: date) -> list[Frame]:
                 "consent": [
                     expect.ExpectColumnValuesToBeBetween(
                         column="opted_out_elsewhere_at",
-                        min_value=as_of_instant - grace,
-                        strict_min=True,
+                        min_value=as_of_instant - grace,  # exactly T - grace: not yet exceeded
+                        strict_min=False,
                         **pandas_condition("opted_in"),
                         meta=meta("CON-OPTOUT-SYNC"),
                     )

@@ -15,6 +15,7 @@ VALUES = [
     "4111-1111-1111-1111",
     "customer read out CVV 123",
     "Security Code: 4567",
+    "security  code 123",
     "cvc2 999",
     "DOB 12/03/1980",
     "d.o.b. 1980-03-12",
@@ -55,3 +56,4 @@ def test_ni_numbers_by_hmrc_allocation_rules(conn) -> None:
                   "NK123456A", "TN123456A", "AB123456E", "XAB123456C", "AB1234567C"):  # fmt: skip
         assert not holds(never), never
     assert holds("GB123456A then AB123456C")  # one allocatable number among unissued ones
+    assert holds("GB123456A AB123456C") and holds("QQ 12 34 56 C,AB 12 34 56 C")  # adjacent

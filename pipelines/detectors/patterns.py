@@ -13,28 +13,27 @@ DIGIT_RUN = r"[0-9](?:[ -]?[0-9])*"
 CARD_RUN = r"[0-9](?:[ -]?[0-9]){12}"
 # CVV, CVV2, CVC, CVC2, CSC or "security code" as a word, then up to 5 non-digits and 3-4 digits
 SECURITY_CODE = (
-    r"(?i)(?:^|[^a-z0-9])(?:cvv2?|cvc2?|csc|security code)(?:[^a-z0-9]|$)[^0-9]{0,5}"
+    r"(?i)(?:^|[^a-z0-9])(?:cvv2?|cvc2?|csc|security\s+code)(?:[^a-z0-9]|$)[^0-9]{0,5}"
     r"[0-9]{3,4}(?:[^0-9]|$)"
 )
 # DOB, D.O.B. or "date of birth", then up to 5 non-digits and a date in digits
 DATE_OF_BIRTH = (
-    r"(?i)(?:^|[^a-z0-9])(?:dob|d\.o\.b\.?|date of birth)(?:[^a-z0-9]|$)[^0-9]{0,5}"
+    r"(?i)(?:^|[^a-z0-9])(?:dob|d\.o\.b\.?|date\s+of\s+birth)(?:[^a-z0-9]|$)[^0-9]{0,5}"
     r"(?:[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}|[0-9]{4}-[0-9]{2}-[0-9]{2})"
 )
-# National Insurance numbers HMRC can allocate (NIM39110): the prefix letters it uses (first never
-# D F I Q U V; second never D F I O Q U V), six digits, suffix A-D; spaced in pairs or not
-NI_NUMBER = (
-    r"(?:^|[^A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]"
-    r"(?:[^A-Za-z0-9]|$)"
-)
+# National Insurance numbers HMRC can allocate (NIM39110): two prefix letters, six digits in pairs
+# (a space between pairs or not), suffix A-D, not touching a letter or digit; the first prefix
+# letter never D F I Q U V, the second never D F I O Q U V, and never one of NI_NEVER_ALLOCATED
+NI_CANDIDATE = r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]"
+NI_PREFIX = r"^[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]$"
 NI_NEVER_ALLOCATED = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
 
 # the pre-filter: a value any detector could flag (the words alone suffice for codes and dates)
 SUSPICIOUS = "|".join(
     (
         CARD_RUN,
-        r"(?i:cvv|cvc|csc|security code|dob|d\.o\.b|date of birth)",
-        r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",
+        r"(?i:cvv|cvc|csc|security\s+code|dob|d\.o\.b|date\s+of\s+birth)",
+        NI_CANDIDATE,
     )
 )
 
@@ -46,6 +45,7 @@ def _quoted(text: str) -> str:
 def macros_sql() -> str:
     """DuckDB macros the rule SQL calls: the patterns above, applied to one value."""
     never = ", ".join(_quoted(p) for p in NI_NEVER_ALLOCATED)
+    candidate = _quoted(NI_CANDIDATE)
     return f"""
 create or replace macro card_runs_possible(value) as regexp_matches(value, {_quoted(CARD_RUN)});
 create or replace macro digit_runs(value) as regexp_extract_all(value, {_quoted(DIGIT_RUN)});
@@ -55,7 +55,13 @@ create or replace macro holds_security_code(value) as
     regexp_matches(value, {_quoted(SECURITY_CODE)});
 create or replace macro holds_date_of_birth(value) as
     regexp_matches(value, {_quoted(DATE_OF_BIRTH)});
-create or replace macro holds_ni_number(value) as
-    len(list_filter(regexp_extract_all(value, {_quoted(NI_NUMBER)}, 1),
-                    lambda prefix: prefix not in ({never}))) > 0;
+create or replace macro holds_ni_number(value) as  -- each candidate with the text around it
+    len(list_filter(
+        list_zip(regexp_extract_all(value, {candidate}),
+                 regexp_split_to_array(value, {candidate})[:len(regexp_extract_all(value, {candidate}))],
+                 regexp_split_to_array(value, {candidate})[2:]),
+        lambda t: not regexp_matches(right(struct_extract_at(t, 2), 1)
+                                     || left(struct_extract_at(t, 3), 1), '[A-Za-z0-9]')
+                  and regexp_matches(left(struct_extract_at(t, 1), 2), {_quoted(NI_PREFIX)})
+                  and left(struct_extract_at(t, 1), 2) not in ({never}))) > 0;
 """

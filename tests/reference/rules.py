@@ -180,11 +180,12 @@ _CVV = re.compile(
     r"\b(?:CVV2?|CVC2?|CSC|security\s+code)\b[^0-9]{0,5}[0-9]{3,4}(?![0-9])", re.IGNORECASE
 )
 
-# Reading: the words give no word-boundary requirement for DOB (unlike CVV), so none is applied;
+# The words: DOB as a whole word (like CVV), so "Adobe 12/03/1980" is not one (first read
+# without the boundary, which disagreed with the audit: the words were made explicit);
 # `D.O.B` without its final dot is also accepted; day and month may have one or two digits, the
 # separator the same on both sides, a four-digit year; the date not followed by a further digit.
 _DOB = re.compile(
-    r"(?:DOB|D\.O\.B\.?|date\s+of\s+birth)[^0-9]{0,5}"
+    r"(?<![A-Za-z0-9])(?:DOB|D\.O\.B\.?|date\s+of\s+birth)[^0-9]{0,5}"
     r"(?:[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})(?![0-9])",
     re.IGNORECASE,
 )
