@@ -58,7 +58,8 @@ create or replace macro holds_date_of_birth(value) as
 create or replace macro holds_ni_number(value) as  -- each candidate with the text around it
     len(list_filter(
         list_zip(regexp_extract_all(value, {candidate}),
-                 regexp_split_to_array(value, {candidate})[:len(regexp_extract_all(value, {candidate}))],
+                 regexp_split_to_array(value, {candidate})
+                     [:len(regexp_extract_all(value, {candidate}))],
                  regexp_split_to_array(value, {candidate})[2:]),
         lambda t: not regexp_matches(right(struct_extract_at(t, 2), 1)
                                      || left(struct_extract_at(t, 3), 1), '[A-Za-z0-9]')
