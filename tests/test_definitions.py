@@ -11,6 +11,7 @@ from conftest import audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.defs import build_definitions
+from pipelines.defs.resources import AuditPaths
 from pipelines.sample import DATASETS, generate_estate
 from pipelines.settings import Settings
 
@@ -101,3 +102,37 @@ def test_dagster_job_and_cli_build_identical_tables(tmp_path: Path, monkeypatch)
 def test_assets_have_descriptions(tmp_path: Path, asset: str) -> None:
     graph = build_definitions(_settings(tmp_path, "a.duckdb")).resolve_asset_graph()
     assert graph.get(dg.AssetKey(asset)).description
+
+
+def test_a_dagster_run_and_a_cli_audit_exclude_each_other(tmp_path: Path) -> None:
+    from pipelines.publish import AuditRunning, audit_lock
+
+    settings = _settings(tmp_path, "w.duckdb")
+    generate_estate(tmp_path / "exports", 60, 12, settings.as_of)
+    run_audit(settings)
+    before = settings.db_path.read_bytes()
+    job = build_definitions(settings).resolve_job_def("audit")
+
+    with audit_lock(settings.db_path):  # a CLI audit is running
+        result = job.execute_in_process(raise_on_error=False)
+    assert not result.success
+    failure = " ".join(
+        str(getattr(e.event_specific_data, "error", "")) for e in result.all_events if e.is_failure
+    )
+    assert "an audit is already running" in failure
+    assert settings.db_path.read_bytes() == before  # nothing damaged
+
+    seen: list[str] = []
+
+    @dg.op
+    def meanwhile(paths: AuditPaths) -> None:  # while a Dagster run holds its paths
+        try:
+            run_audit(settings)
+        except AuditRunning as error:
+            seen.append(str(error))
+
+    dg.GraphDefinition("g", node_defs=[meanwhile]).to_job(
+        resource_defs={"paths": build_definitions(settings).resources["paths"]}
+    ).execute_in_process()
+    assert seen and "an audit is already running" in seen[0]
+    assert settings.db_path.read_bytes() == before

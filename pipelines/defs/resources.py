@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.publish import working_copy
+from pipelines.publish import audit_lock, working_copy
 from pipelines.settings import Settings
 
 
 class AuditPaths(dg.ConfigurableResource):
-    """Folders and files of the audit; defaults come from PRIVACY_AUDIT_* or the project layout."""
+    """Folders and files of the audit; defaults come from PRIVACY_AUDIT_* or the project layout.
+
+    A run holds the warehouse's audit lock for as long as it uses this resource (the whole run,
+    with the in-process executor), so a CLI audit started meanwhile is refused instead of
+    deleting this run's working copy, and the other way round. The as-of date is pinned when the
+    run starts: a run over midnight audits one day throughout.
+    """
 
     exports_dir: str
     db_path: str
@@ -22,6 +30,14 @@ class AuditPaths(dg.ConfigurableResource):
     reports_dir: str
     key_file: str
     as_of: str = ""  # YYYY-MM-DD; empty means the day the run starts
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[AuditPaths]:
+        with audit_lock(Path(self.db_path)):
+            if self.as_of:
+                yield self
+            else:
+                yield AuditPaths(**{**self.model_dump(), "as_of": date.today().isoformat()})
 
     @property
     def audit_date(self) -> date:
