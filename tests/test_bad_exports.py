@@ -117,7 +117,8 @@ def test_files_that_yield_nothing_are_audit_gaps(estate) -> None:
         for f in estate.load(dataset).gaps
     }
     assert gaps == {
-        "crm_contacts/empty.csv": "crm_contacts/empty.csv: it holds nothing to read (an empty file)",
+        "crm_contacts/empty.csv": "crm_contacts/empty.csv: it holds nothing to read "
+        "(an empty file)",
         "chat_transcripts/chats_page_1.json": "chat_transcripts/chats_page_1.json: no records "
         "found under 'chats'; the object holds: data, meta",
         "chat_transcripts/broken.jsonl": "chat_transcripts/broken.jsonl: 2 of its 2 rows were "

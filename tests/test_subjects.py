@@ -394,8 +394,10 @@ def test_the_switchboard_links_nobody_and_a_shared_number_is_named(estate, layou
 
     switchboard = "01908 000000"  # data_map/identity.yaml: BetterBox's switchboard
     office = "07700 900777"  # an office line several staff call from, not in the data map
-    callers = [("1.%d" % i, switchboard, f"Caller {i}") for i in range(6)]
-    callers += [("2.%d" % i, office, name) for i, name in enumerate("Ann Ben Cat Dan Eve".split())]
+    callers = [(f"1.{i}", switchboard, f"Caller {i}") for i in range(6)]
+    callers += [
+        (f"2.{i}", office, name) for i, name in enumerate(["Ann", "Ben", "Cat", "Dan", "Eve"])
+    ]
     estate.put("call_recordings", "Master.csv", "".join(cdr(*c) for c in callers))
     datasets = list(estate.data_map.datasets.values())
     assert "+441908000000" in not_a_person_values(estate.data_map)
