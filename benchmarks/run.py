@@ -84,7 +84,7 @@ def floor_seconds(exports: Path) -> float:
             if files.format == "json":
                 conn.execute(
                     f"create table t{i} as select * from "
-                    "read_json($path, format = 'newline_delimited')",
+                    "read_json($path, format = 'auto')",  # JSON lines or an API page
                     {"path": str(path)},
                 )
                 continue

@@ -97,6 +97,16 @@ def order_rows(root: Path) -> list[dict[str, str]]:
     return rows
 
 
+def chat_lines(root: Path) -> list[str]:
+    """Every transcript as one JSON text: the JSON-lines export's lines, then the chats of the
+    API page files (purechat_api_page_<n>.json: {"chats": [...], "meta": {...}})."""
+    lines = one(root, "chat_transcripts", "*.jsonl").read_text(encoding="utf-8").splitlines()
+    for path in sorted((root / "chat_transcripts").glob("purechat_api_page_*.json")):
+        page = json.loads(path.read_text(encoding="utf-8"))
+        lines += [json.dumps(chat, ensure_ascii=False) for chat in page["chats"]]
+    return lines
+
+
 def member_files(root: Path) -> dict[str, Path]:
     return {
         status: one(root, "marketing_members", f"{status}_members_export_*.csv")
@@ -157,6 +167,8 @@ def test_every_dataset_has_its_files_and_exact_headers(estate):
     sends = root / "marketing_sends" / f"campaign_activity_{iso}.csv"
     assert read_csv(sends)[0] == list(SENDS_HEADER)
     assert (root / "chat_transcripts" / f"purechat_transcripts_{iso}.jsonl").is_file()
+    pages = sorted(p.name for p in (root / "chat_transcripts").glob("*.json"))
+    assert pages == ["purechat_api_page_0.json", "purechat_api_page_1.json"]
     rights = root / "rights_requests" / "rights_requests_tracker.csv"
     assert read_csv(rights, "cp1252")[0] == list(RIGHTS_HEADER)
     log = root / "disclosures" / "third_party_disclosures_log.csv"
@@ -174,6 +186,25 @@ def test_cdr_has_no_header_and_21_fields_per_line(estate):
     assert unanswered and all(re.search(r'",,"\d{4}-', line) for line in unanswered)
     assert len({r[16] for r in rows}) == len(rows)  # uniqueid
     assert all(re.fullmatch(r'"[^"]*" <\+?\d+>', r[4]) for r in rows)
+    flags = Counter(r[15] for r in rows)  # cdr_csv writes the flag's name, quoted
+    assert set(flags) == {"DOCUMENTATION", "BILLING"} and flags["DOCUMENTATION"] > flags["BILLING"]
+    assert all(
+        re.search(r',"(DOCUMENTATION|BILLING)",', line)
+        for line in raw.decode("latin-1").splitlines()
+    )
+
+
+def test_chat_api_pages(big_estate):
+    pages = sorted((big_estate / "chat_transcripts").glob("*.json"))
+    assert [p.name for p in pages] == ["purechat_api_page_0.json", "purechat_api_page_1.json"]
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in pages]
+    assert [d["meta"] for d in docs] == [
+        {"page": 0, "next_page_uri": "/api/v2/chats?page=1"},
+        {"page": 1, "next_page_uri": None},
+    ]
+    assert all(d["chats"] and set(d) == {"chats", "meta"} for d in docs)
+    ids = [json.loads(line)["chatId"] for line in chat_lines(big_estate)]
+    assert len(ids) == len(set(ids)) and 0.05 < sum(len(d["chats"]) for d in docs) / len(ids) < 0.2
 
 
 def test_cdr_has_a_few_latin1_caller_names(big_estate):
@@ -250,7 +281,9 @@ def test_mailchimp_files_have_no_status_column_and_unique_members(estate):
     seen: list[str] = []
     for status, path in member_files(root).items():
         header_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
-        assert header_line.startswith('"Email Address","First Name","Last Name","Phone Number",')
+        assert header_line.startswith(
+            '"Email Address","First Name","Last Name","Phone Number",Birthday,'
+        )  # merge fields between "Last Name" and MEMBER_RATING; Birthday is not in the data map
         assert ",EMAIL_TYPE,MEMBER_RATING," in header_line
         rows = read_csv(path)
         assert rows[0] == list(MEMBER_HEADERS[status])
@@ -261,7 +294,9 @@ def test_mailchimp_files_have_no_status_column_and_unique_members(estate):
     subscribed = read_csv(member_files(root)["subscribed"])
     tags = [r[-1] for r in subscribed[1:] if r[-1]]
     assert tags and all(re.fullmatch(r'"[^"]+"(,"[^"]+")*', t) for t in tags)
-    assert sum(1 for r in subscribed[1:] if r[6] == "") > 0  # no consent recorded
+    assert sum(1 for r in subscribed[1:] if r[7] == "") > 0  # no consent recorded
+    birthdays = [r[4] for r in subscribed[1:] if r[4]]
+    assert birthdays and all(re.fullmatch(r"(0[1-9]|1[0-2])/[0-3]\d", b) for b in birthdays)
 
 
 def test_sends_only_to_members_while_subscribed(estate):
@@ -320,8 +355,7 @@ def test_returned_counts_equal_data_rows(estate):
     members = sum(len(read_csv(p)) - 1 for p in member_files(root).values())
     assert counts["marketing_members"] == members
     assert counts["marketing_sends"] == len(read_csv(one(root, "marketing_sends"))) - 1
-    chats = one(root, "chat_transcripts").read_text(encoding="utf-8").splitlines()
-    assert counts["chat_transcripts"] == len(chats)
+    assert counts["chat_transcripts"] == len(chat_lines(root))
     assert counts["rights_requests"] == len(read_csv(one(root, "rights_requests"), "cp1252")) - 1
     assert counts["disclosures"] == len(read_csv(one(root, "disclosures"), "cp1252")) - 1 == 50
 
@@ -362,7 +396,7 @@ def all_instants(root: Path) -> list[datetime]:
                     utc(v, "%Y-%m-%d %H:%M:%S")
     for r in read_csv(one(root, "marketing_sends"))[1:]:
         utc(r[3], "%Y-%m-%dT%H:%M:%SZ")
-    for line in one(root, "chat_transcripts").read_text(encoding="utf-8").splitlines():
+    for line in chat_lines(root):
         chat = json.loads(line)
         for v in [chat["startedAt"], *(m["at"] for m in chat["messages"])]:
             utc(v, "%Y-%m-%dT%H:%M:%SZ")
@@ -428,9 +462,16 @@ def test_recordings_outside_retention_only_on_legal_hold(big_estate):
     too_old = planted(big_estate, "RET-CALLS")
     skipped = planted(big_estate, "CON-CALL-NOTICE")
     assert too_old and skipped
+    preset = 0
     for r in rows:
-        if r[14] != "ANSWERED":
-            assert r[17] == "" and r[10] == "" and r[13] == "0"
+        if r[14] != "ANSWERED":  # the queue presets userfield before the answer: no recording
+            assert r[10] == "" and r[13] == "0"
+            assert r[17] == "" or (
+                re.fullmatch(r"rec=\d{8}-\d{6}_\d+\.\d+\.wav;notice=skipped;hold=0", r[17])
+                and r[7] == "Queue"
+            )
+            preset += bool(r[17])
+            assert r[16] not in too_old and r[16] not in skipped
         elif r[17]:
             assert re.fullmatch(
                 r"rec=\d{8}-\d{6}_\d+\.\d+\.wav;notice=(played|skipped);hold=[01]", r[17]
@@ -438,6 +479,7 @@ def test_recordings_outside_retention_only_on_legal_hold(big_estate):
             assert (r[9] >= keep_from or r[17].endswith("hold=1")) != (r[16] in too_old)
             assert ("notice=skipped" in r[17]) == (r[16] in skipped)
     assert sum(1 for r in rows if r[17] and r[9] >= keep_from) > 50
+    assert preset > 20 and any(r[17] and r[14] != "ANSWERED" and r[9] < keep_from for r in rows)
 
 
 def add_months(d: date, months: int) -> date:
@@ -504,7 +546,7 @@ def everyone_but_the_logs(root: Path) -> set[str]:
     for path in member_files(root).values():
         emails |= {r[0].strip().lower() for r in read_csv(path)[1:]}
     emails |= {r[2].strip().lower() for r in read_csv(one(root, "marketing_sends"))[1:]}
-    for line in one(root, "chat_transcripts").read_text(encoding="utf-8").splitlines():
+    for line in chat_lines(root):
         emails.add(json.loads(line).get("visitorEmail", "").strip().lower())
     return emails - {""}
 
@@ -541,7 +583,7 @@ def export_records(root: Path) -> tuple[dict[str, dict[str, list[str]]], dict[st
     headers["marketing_sends"] = set(sends[0])
     for r in sends[1:]:
         add("marketing_sends", f"{r[0]}|{r[2].strip().lower()}", r)
-    for line in one(root, "chat_transcripts").read_text(encoding="utf-8").splitlines():
+    for line in chat_lines(root):
         chat = json.loads(line)
         headers["chat_transcripts"] |= set(chat)
         add("chat_transcripts", chat["chatId"], [line])
@@ -644,13 +686,31 @@ def test_near_misses_are_present(estate):
         r"CVV not provided",
         r"DOB not given",
         r"Renewal call booked for \d\d/\d\d/\d{4}",
+        r"QQ 12 34 56 C",  # HMRC's specimen NI number
+        r"NI number (GB|BG|ZZ|AD|SO) ?\d\d ?\d\d ?\d\d ?[A-D]",  # prefixes never allocated
     ):
         assert re.search(needle, everything), needle
+    undeclared = "\n".join(
+        "\x1f".join(records[d][k])
+        for r, d, k in ground_truth(root)
+        if r == "SEC-UNDECLARED"
+        if k in records[d]
+    )
+    assert not re.search(
+        r"QQ ?12|(GB|BG|ZZ|TN|NT|KN|NK|[A-Z][DO]) ?\d\d ?\d\d ?\d\d ?[A-D]\b", undeclared
+    )
     assert not card_numbers("4111 **** **** 1111") and card_numbers("4111 1111 1111 1111")
     log = text["disclosures"]
     for needle in ("ROYAL MAIL", "dpd uk", "Wholesale delivery", "Sales ledger", "UK IDTA"):
         assert needle in log
     assert re.search(r"\x1fIreland\x1f\x1f", log)  # EEA, no safeguard needed
+    for needle in (
+        "\x1fU.K.\x1f\x1f",
+        "\x1fEngland\x1fn/a\x1f",
+        "\x1fIE\x1f-\x1f",
+        "\x1fUSA\x1fUK IDTA",
+    ):
+        assert needle in log, needle  # UK and EEA as people write them: no transfer
     created = {r["Created at"] for r in order_rows(root)}
     assert "2020-03-31 23:30:00 +0100" in created  # FY ending 31 March 2020: past retention
     assert "2020-04-01 00:30:00 +0100" in created  # 31 March 23:30 UTC, but the next FY
@@ -668,7 +728,10 @@ def test_identifiers_are_never_shared_between_people(estate):
     emails = [r[3].strip().lower() for r in crm if r[3]]
     phones = [re.sub(r"\D", "", r[4])[-10:] for r in crm if r[4]]
     assert len(emails) == len(set(emails)) and len(phones) == len(set(phones))
-    assert all(r[3] or r[4] for r in crm)  # every contact can be linked to its person
+    anonymised = [r for r in crm if not (r[1] or r[2] or r[3] or r[4])]
+    assert anonymised  # HubSpot keeps an anonymised contact: it links to no person
+    assert all(not (r[12] or r[13] or r[14] or r[16]) for r in anonymised)
+    assert all(r[3] or r[4] for r in crm if r not in anonymised)  # the others can be linked
 
 
 # ---- an independent reading of expectations/README.md over the written files -----------------
@@ -682,7 +745,22 @@ FREE_TEXT = {
 SAFE_COUNTRIES = {"gb", "ie", "fr", "de", "nl", "es"}  # staged as ISO 3166-1 codes
 CVV = re.compile(r"(?i)(cvv2?|cvc2?|csc|security code)[^0-9]{0,5}[0-9]{3,4}(?![0-9])")
 DOB = re.compile(r"(?i)(dob|d\.o\.b\.?|date of birth)[^0-9]{0,12}[0-9]{1,4}[/.-][0-9]{1,2}[/.-]")
-NINO = re.compile(r"(?i)[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]")
+NINO = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}) ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![A-Za-z0-9])")
+SAFEGUARD_NONE = {"", "none", "n/a", "-"}
+CRM_IDENTITY = ("first_name", "last_name", "email", "phone")
+
+
+def allocatable_ni(text: str) -> bool:
+    """An NI number HMRC can allocate (NIM39110): first letter not D F I Q U V, second not
+    D F I O Q U V, and not a prefix it never uses."""
+    return any(
+        p[0] not in "DFIQUV"
+        and p[1] not in "DFIOQUV"
+        and p not in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+        for p in NINO.findall(text)
+    )
+
+
 SALE = re.compile(r"(?i)\b(sale|sold|sell|selling)\b|list rental")
 ORDER_IDENTITY = ("email", "billing_name", "shipping_name", "billing_phone", "shipping_phone")
 
@@ -754,7 +832,9 @@ def _retention_and_consent(conn, data_map, as_of: date) -> set[tuple[str, str, s
     )
     crm_of = of("crm_contacts", st["crm_contacts"])
     for r in st["call_recordings"]:
-        if r["recording_file"] and r["started_at"] < months_ago[12] and r["legal_hold"] is not True:
+        if not (r["recording_file"] and r["disposition"] == "ANSWERED"):
+            continue  # no recording: an unanswered call's preset userfield names no real file
+        if r["started_at"] < months_ago[12] and r["legal_hold"] is not True:
             found.add(("RET-CALLS", "call_recordings", r["record_key"]))
         if r["recording_notice"] is not None and r["recording_notice"] != "played":
             found.add(("CON-CALL-NOTICE", "call_recordings", r["record_key"]))
@@ -766,7 +846,9 @@ def _retention_and_consent(conn, data_map, as_of: date) -> set[tuple[str, str, s
         if expired and any(r[c] is not None for r in rows for c in (*ORDER_IDENTITY, "phone")):
             found.add(("RET-ORDERS", "orders", key))
     for r in st["crm_contacts"]:
-        s = subject[("crm_contacts", r["record_key"])]  # every contact has an email or phone
+        if all(r[c] is None for c in CRM_IDENTITY):
+            continue  # anonymised: links to no person, kept by HubSpot as a blank record
+        s = subject[("crm_contacts", r["record_key"])]  # the others have an email or phone
         if s not in orders_of:
             if r["last_activity_at"] < months_ago[24]:
                 found.add(("RET-PROSPECT", "crm_contacts", r["record_key"]))
@@ -824,7 +906,7 @@ def _security(conn, data_map) -> set[tuple[str, str, str]]:
             texts = [r[c] for c in FREE_TEXT.get(name, ()) if r[c]]
             if any(CVV.search(t) for t in texts):
                 found.add(("SEC-CVV", name, r["record_key"]))
-            if any(DOB.search(t) or NINO.search(t) for t in texts):
+            if any(DOB.search(t) or allocatable_ni(t) for t in texts):
                 found.add(("SEC-UNDECLARED", name, r["record_key"]))
     return found
 
@@ -837,7 +919,7 @@ def _third_parties_and_rights(conn, data_map, as_of: date) -> set[tuple[str, str
             found.add(("TPD-UNAPPROVED", "disclosures", key))
         if SALE.search(r["purpose"] or ""):
             found.add(("TPD-SALE", "disclosures", key))
-        no_safeguard = r["safeguard"] is None or r["safeguard"].lower() == "none"
+        no_safeguard = (r["safeguard"] or "").strip().lower() in SAFEGUARD_NONE
         if (r["country"] or "").lower() not in SAFE_COUNTRIES and no_safeguard:
             found.add(("TPD-TRANSFER", "disclosures", key))
     subject, records_of = _subjects(conn)

@@ -34,12 +34,29 @@ def build_contact(
     with_email: bool = True,
     with_phone: bool = True,
     notes: str | None = None,
+    anonymised: bool = False,
 ) -> list[str]:
     """One row of the contacts export, in CRM_HEADER order.
 
     unsubscribed: "Unsubscribed from all email" (set when the person opted out anywhere);
-    last_activity is never empty (HubSpot counts the flag change as activity too)."""
+    last_activity is never empty (HubSpot counts the flag change as activity too).
+    anonymised: HubSpot keeps the record with who it was blanked (names, email, phone, address,
+    notes): it links to no person; its dates and statuses stay."""
     fmt = pick_date_layout(rng)
+    if anonymised:
+        return [
+            str(record_id),
+            *("", "", "", "", ""),  # First Name, Last Name, Email, Phone Number, Job Title
+            rng.choice(CONTACT_OWNERS) if rng.random() < 0.6 else "",
+            fmt(last_activity),
+            lead_status(rng, last_activity > p.created),
+            "Non-marketing contact",
+            fmt(p.created),
+            "true",
+            *("", "", ""),  # Street Address, City, Postal Code
+            "United Kingdom",
+            "",
+        ]
     is_marketing = marketing or (not unsubscribed and rng.random() < 0.02)
     yes_no = ("Yes", "No") if rng.random() < 0.05 else ("true", "false")
     email = messy_email(p.email, rng, 0.10, 0.02, 0.03) if with_email else ""

@@ -13,6 +13,34 @@ from .vocab import DISCLOSURE_CONTACTS, DISCLOSURE_RECIPIENTS
 
 EXTRA_COLUMN = "Contact Name"
 CONTACT_NAME_RATE = 0.3
+# How the people keeping the log write a recipient's country (the audit normalises them all)
+COUNTRY_SPELLINGS: dict[str, tuple[tuple[str, int], ...]] = {
+    "United Kingdom": (
+        ("United Kingdom", 40),
+        ("UK", 25),
+        ("U.K.", 8),
+        ("GB", 7),
+        ("England", 12),
+        ("Great Britain", 8),
+    ),
+    "United States": (
+        ("United States", 45),
+        ("USA", 30),
+        ("U.S.", 10),
+        ("United States of America", 15),
+    ),
+    "Ireland": (("Ireland", 70), ("IE", 30)),
+}
+_SPELLING_POOLS = {
+    country: tuple(name for name, weight in spellings for _ in range(weight))
+    for country, spellings in COUNTRY_SPELLINGS.items()
+}
+
+
+def spell_country(rng: Random, country: str) -> str:
+    """`country` as someone typed it into the log (other countries as given)."""
+    pool = _SPELLING_POOLS.get(country)
+    return rng.choice(pool) if pool else country
 
 
 @dataclass(slots=True)
@@ -42,6 +70,7 @@ def build_disclosure(rng: Random, clock: Clock) -> Disclosure:
     when = clock.daytime(rng, clock.start)
     name, kind, country, safeguard, purposes = rng.choice(DISCLOSURE_RECIPIENTS)
     purpose, shared = rng.choice(purposes)
+    country = spell_country(rng, country)
     return Disclosure(when, name, kind, purpose, shared, country, safeguard, record_count(rng))
 
 

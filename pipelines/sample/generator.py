@@ -35,7 +35,7 @@ from .rights import (
 )
 from .timeline import DAY, HOUR, Clock
 from .truth import GroundTruth, email_key
-from .writers import DISCLOSURES_HEADER, RIGHTS_HEADER, EstateWriters
+from .writers import DISCLOSURES_HEADER, MERGE_FIELD_BIRTHDAY, RIGHTS_HEADER, EstateWriters
 
 PROGRESS_EVERY = 5_000
 CUSTOMER_RATE = 0.40
@@ -48,6 +48,7 @@ NO_CONSENT_RATE = 0.10  # unsubscribed/cleaned members whose OPTIN_TIME was neve
 SOFT_OPT_IN_RATE = 0.30  # subscribed buyers added from checkout (marketing accepted), no OPTIN_TIME
 NO_EMAIL_RATE = 0.03  # CRM contacts known only by phone (plain prospects)
 NO_PHONE_RATE = 0.05
+ANONYMISED_RATE = 0.30  # lapsed plain prospects anonymised (HubSpot keeps the blanked record)
 
 
 def generate_estate(
@@ -131,6 +132,7 @@ class Estate:
             "disclosures", (*DISCLOSURES_HEADER, EXTRA_COLUMN), [row for _, row in log]
         )
         self.truth.add("SEC-UNDECLARED", "disclosures", EXTRA_COLUMN)
+        self.truth.add("SEC-UNDECLARED", "marketing_members", MERGE_FIELD_BIRTHDAY)
         self.truth.write(out_dir)
 
     def created_at(self, i: int) -> int:
@@ -164,9 +166,11 @@ class Estate:
         if stop is not None:  # ... or from the handled objection
             activity.append(clock.before_end(stop[1]))
         last = max(activity)
-        if not orders and last < cut.prospects:  # e.g. opened an email: still a live prospect
-            last = clock.daytime(rng, cut.prospects + DAY, clock.end - HOUR)
         plain = not orders and member is None and request is None and not chatted
+        lapsed = not orders and last < cut.prospects
+        anonymised = lapsed and plain and rng.random() < ANONYMISED_RATE
+        if lapsed and not anonymised:  # e.g. opened an email: still a live prospect
+            last = clock.daytime(rng, cut.prospects + DAY, clock.end - HOUR)
         self.write_contact(
             p,
             i,
@@ -174,6 +178,7 @@ class Estate:
             unsubscribed=unsubscribed or stop is not None,
             marketing=member is not None and member.status == "subscribed",
             with_email=not plain or rng.random() >= NO_EMAIL_RATE,
+            anonymised=anonymised,
         )
         if member is not None:
             bought_with_consent = any(accepted for _, accepted in orders)
@@ -259,6 +264,7 @@ class Estate:
         marketing: bool = False,
         with_email: bool = True,
         notes: str | None = None,
+        anonymised: bool = False,
     ) -> str:
         """The CRM row of contact slot i; returns its Record ID."""
         rng = self.rng
@@ -266,7 +272,16 @@ class Estate:
         with_phone = not with_email or rng.random() >= NO_PHONE_RATE
         record_id = spaced_id(i, rng, RECORD_ID_BASE, RECORD_ID_STEP)
         row = build_contact(
-            p, rng, record_id, last_activity, marketing, unsubscribed, with_email, with_phone, notes
+            p,
+            rng,
+            record_id,
+            last_activity,
+            marketing,
+            unsubscribed,
+            with_email,
+            with_phone,
+            notes,
+            anonymised,
         )
         self.out.crm(row)
         return str(record_id)

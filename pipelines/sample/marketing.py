@@ -17,6 +17,7 @@ from .vocab import CAMPAIGN_THEMES, MEMBER_TAGS, UNSUB_OTHER, UNSUB_REASONS
 MEMBER_PHONE_WEIGHTS = (30, 20, 30, 0, 5, 5, 10)
 DOC_NETS = ("192.0.2", "198.51.100", "203.0.113")  # RFC 5737 documentation ranges
 ADMIN_UNSUB = "N/A (Unsubscribed by an admin)"
+BIRTHDAY_RATE = 0.25  # of named members: the sign-up form's optional Birthday field
 
 
 @dataclass(slots=True)
@@ -130,6 +131,7 @@ def build_member(
         p.first if named else "",
         p.last if named else "",
         messy_phone(p.mobile, rng, MEMBER_PHONE_WEIGHTS) if m.phone and not reduced else "",
+        birthday(rng) if named and rng.random() < BIRTHDAY_RATE else "",
         "html",
         str(1 if m.status == "cleaned" else rng.choice((2, 2, 2, 3, 3, 4, 5, 1))),
         ts(optin),
@@ -163,6 +165,12 @@ def status_columns(
     reason = rng.choice(UNSUB_REASONS) if c is not None else ADMIN_UNSUB
     other = rng.choice(UNSUB_OTHER) if reason.startswith("Other") else ""
     return [fmt(m.end), title, cid, reason, other]
+
+
+def birthday(rng: Random) -> str:
+    """The Birthday merge field as Mailchimp exports it: MM/DD, no year."""
+    month = rng.randint(1, 12)
+    return f"{month:02d}/{rng.randint(1, calendar.monthrange(2024, month)[1]):02d}"
 
 
 def leid(k: int) -> int:

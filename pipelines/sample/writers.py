@@ -1,7 +1,9 @@
 """File layouts of the eight exports: paths, headers, encodings, quoting, line endings.
 
 `EstateWriters` opens every output at once and writes rows as they are produced; it
-counts data rows per dataset.
+counts data rows per dataset.  Chat transcripts come in two layouts at once: the JSON-lines
+export, and API dumps (`purechat_api_page_<n>.json`, the chats under "chats" beside paging
+metadata) for the chats pulled from Pure Chat's API.
 """
 
 from __future__ import annotations
@@ -153,11 +155,14 @@ CDR_FIELDS: tuple[str, ...] = (
     "sequence",
 )
 
+# a merge field the list's sign-up form asks for; the data map does not declare it (SEC-UNDECLARED)
+MERGE_FIELD_BIRTHDAY = "Birthday"
 _MEMBER_COMMON: tuple[str, ...] = (
     "Email Address",
     "First Name",
     "Last Name",
     "Phone Number",
+    MERGE_FIELD_BIRTHDAY,
     "EMAIL_TYPE",
     "MEMBER_RATING",
     "OPTIN_TIME",
@@ -217,6 +222,9 @@ DISCLOSURES_HEADER: tuple[str, ...] = (
 )
 
 ORDERS_ROWS_PER_FILE = 250_000
+CHAT_API_EVERY = 8  # one chat in 8 (the business site's widget) was pulled from the API
+CHAT_API_PAGES = 2  # ... into two pages, chats dealt alternately (one page while there is one)
+CHAT_API_URI = "/api/v2/chats?page={page}"
 _BUFFER = 1 << 20
 
 
@@ -269,6 +277,40 @@ class OrdersWriter:
         self._in_file += len(rows)
 
 
+class ChatPages:
+    """API dumps of chats: `purechat_api_page_<n>.json` (n from 0), each a JSON object
+    `{"chats": [...], "meta": {"page": n, "next_page_uri": ...}}` written as chats arrive. A page
+    file is opened with its first chat, so no page is empty; close() ends each with its metadata
+    (the last page's next_page_uri is null)."""
+
+    def __init__(self, directory: Path, pages: int) -> None:
+        self._dir = directory
+        self._pages = pages
+        self._files: list[IO[str]] = []
+        self._next = 0
+
+    def write(self, record: str) -> None:
+        n = self._next
+        self._next = (n + 1) % self._pages
+        if n == len(self._files):
+            path = self._dir / f"purechat_api_page_{n}.json"
+            fh = open(path, "w", encoding="utf-8", newline="", buffering=_BUFFER)  # noqa: SIM115
+            self._files.append(fh)
+            fh.write('{"chats": [\n')
+        else:
+            fh = self._files[n]
+            fh.write(",\n")
+        fh.write(record)
+
+    def close(self) -> None:
+        for n, fh in enumerate(self._files):
+            last = n == len(self._files) - 1
+            meta = {"page": n, "next_page_uri": None if last else CHAT_API_URI.format(page=n + 1)}
+            fh.write('\n], "meta": ' + json.dumps(meta) + "}\n")
+            fh.close()
+        self._files = []
+
+
 class EstateWriters:
     """All outputs open at once; use as a context manager."""
 
@@ -302,6 +344,8 @@ class EstateWriters:
         self._sends = csv.writer(self._open(p["marketing_sends"][0]), lineterminator="\n")
         self._sends.writerow(SENDS_HEADER)
         self._chats = self._open(p["chat_transcripts"][0])
+        self._chat_pages = ChatPages(p["chat_transcripts"][0].parent, CHAT_API_PAGES)
+        self._stack.callback(self._chat_pages.close)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -330,7 +374,11 @@ class EstateWriters:
         self.counts["marketing_sends"] += len(rows)
 
     def chat(self, transcript: dict[str, Any]) -> None:
-        self._chats.write(json.dumps(transcript, ensure_ascii=False) + "\n")
+        record = json.dumps(transcript, ensure_ascii=False)
+        if self.counts["chat_transcripts"] % CHAT_API_EVERY == 1:
+            self._chat_pages.write(record)
+        else:
+            self._chats.write(record + "\n")
         self.counts["chat_transcripts"] += 1
 
     # ---- small hand-kept spreadsheets (Excel "CSV": cp1252, CRLF) ------------------------

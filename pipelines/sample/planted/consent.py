@@ -2,7 +2,8 @@
 
 Near misses: a subscriber without OPTIN_TIME who bought with marketing accepted (soft opt-in);
 an opt-out still inside the 7-day grace in the other system; a send a second or a minute before
-the unsubscribe; a recording whose announcement played, a purged recording.
+the unsubscribe; a recording whose announcement played, a purged recording, an unanswered call
+whose userfield still says `notice=skipped` (preset by the queue context: no recording exists).
 """
 
 from __future__ import annotations
@@ -148,6 +149,10 @@ def _call_notice(k: int) -> list[Case]:
             if kind == "purged":
                 start = between(e, e.clock.end - 3 * YEAR, e.cut.recordings - DAY)
                 recording = Recording(kept=False)
+            elif kind.startswith("unanswered"):  # the queue preset notice=skipped; no recording
+                start = between(e, e.cut.recordings + DAY, e.clock.end - 2 * HOUR)
+                disposition = kind.removeprefix("unanswered ")
+                recording = Recording(True, notice="skipped", disposition=disposition)
             else:
                 start = between(e, e.cut.recordings + DAY, e.clock.end - 2 * HOUR)
                 recording = Recording(True, notice="skipped" if violation else "played")
@@ -161,4 +166,6 @@ def _call_notice(k: int) -> list[Case]:
         *(call("announcement skipped", True) for _ in range(k)),
         call("announcement played", False),
         call("purged", False),
+        call("unanswered NO ANSWER", False),
+        call("unanswered BUSY", False),
     ]

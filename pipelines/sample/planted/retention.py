@@ -41,7 +41,9 @@ def cases(k: int) -> list[Case]:
 
 
 def _calls(k: int) -> list[Case]:
-    def recording(age: str, violation: bool, hold: bool = False) -> Case:
+    def recording(
+        age: str, violation: bool, hold: bool = False, disposition: str = "ANSWERED"
+    ) -> Case:
         def build(e: Estate, i: int) -> None:
             cut = e.cut.recordings
             start = {
@@ -50,17 +52,24 @@ def _calls(k: int) -> list[Case]:
                 "old": lambda: between(e, e.clock.end - 3 * YEAR, cut - DAY),
             }[age]()
             p = person(e)
-            key = e.write_call(p.mobile, start, person=p, recording=Recording(True, hold=hold))
+            answered = disposition == "ANSWERED"
+            notice = "played" if answered else "skipped"  # preset before the call was answered
+            rec = Recording(True, notice=notice, hold=hold, disposition=disposition)
+            key = e.write_call(p.mobile, start, person=p, recording=rec)
             if violation:
                 e.truth.add("RET-CALLS", "call_recordings", key)
 
-        return Case("RET-CALLS", violation, f"recording {age}, hold={hold}", build)
+        label = f"recording {age}, hold={hold}, {disposition}"
+        return Case("RET-CALLS", violation, label, build)
 
     return [
         recording("minute", True),
         *(recording("old", True) for _ in range(k - 1)),
         recording("exact", False),
         recording("old", False, hold=True),
+        # the queue preset rec=<file>.wav;notice=skipped;hold=0, but nobody answered: no file
+        recording("old", False, disposition="NO ANSWER"),
+        recording("minute", False, disposition="BUSY"),
     ]
 
 
@@ -76,7 +85,12 @@ def _prospects(k: int) -> list[Case]:
                 "minute": lambda: cut - MINUTE,
                 "old": lambda: between(e, cut - 3 * YEAR, cut - DAY),
                 "23 months": lambda: between(e, cut + 20 * DAY, cut + 40 * DAY),
+                "old, anonymised": lambda: between(e, cut - 3 * YEAR, cut - DAY),
             }[age]()
+            if age.endswith("anonymised"):  # HubSpot kept the record, names and contact blanked
+                p = slot_person(e, i, last - e.rng.randint(1, 400) * DAY)
+                e.write_contact(p, i, last, unsubscribed=True, anonymised=True)
+                return
             _, record_id = quiet_contact(e, i, last)
             if violation:
                 e.truth.add("RET-PROSPECT", "crm_contacts", record_id)
@@ -88,6 +102,7 @@ def _prospects(k: int) -> list[Case]:
         *(prospect("old", True) for _ in range(k - 1)),
         prospect("exact", False),
         prospect("23 months", False),
+        prospect("old, anonymised", False),
     ]
 
 
@@ -125,11 +140,23 @@ def _customers(k: int) -> list[Case]:
 
         return Case("RET-CUSTOMER", violation, f"latest order {latest}", build, slot=True)
 
+    def anonymised_customer(e: Estate, i: int) -> None:
+        """Orders past retention and the contact all anonymised: nobody left to link."""
+        cut = e.cut.orders
+        latest = between(e, e.clock.start + 400 * DAY, cut - 30 * DAY)
+        p = slot_person(e, i, latest - e.rng.randint(40, 300) * DAY)
+        if e.rng.random() < 0.5:
+            e.write_order(p, between(e, p.created, latest - DAY))
+        e.write_order(p, latest)  # past retention: anonymised on every row
+        last = between(e, latest, min(cut, latest + 200 * DAY))
+        e.write_contact(p, i, last, unsubscribed=True, anonymised=True)
+
     return [
         customer("fy end 23:30", True),
         *(customer("expired", True) for _ in range(k - 1)),
         customer("next fy 00:30", False),
         customer("recent", False),
+        Case("RET-CUSTOMER", False, "anonymised, orders past retention", anonymised_customer, True),
     ]
 
 
@@ -177,12 +204,18 @@ def _orders(k: int) -> list[Case]:
 
         return Case("RET-ORDERS", violation, f"guest order: {kind}", build)
 
+    def anonymised_order(e: Estate, i: int) -> None:
+        """Three line items, every identifying column blank on every row."""
+        old = between(e, e.clock.start + 30 * DAY, e.cut.orders - DAY)
+        e.write_order(person(e), old, items=3)
+
     variants = ("continuation rows keep email", "phone kept", "old, never anonymised")
     return [
         guest_order("fy end 23:30", True),
         *(guest_order(variants[n % 3], True) for n in range(max(2, k - 1))),
         guest_order("next fy 00:30", False),
         guest_order("city kept", False),
+        Case("RET-ORDERS", False, "anonymised on every line-item row", anonymised_order),
     ]
 
 

@@ -4,8 +4,10 @@ Card numbers go into CRM Notes, Shopify Notes, chat messages and Mailchimp NOTES
 break nothing else: the scheme test numbers and random Luhn-valid Visa/Mastercard numbers, with
 spaces, dashes or neither. Near misses: masked numbers, Luhn failures, IMEIs, ICCIDs, phone
 numbers and Shopify order references; "never share your CVV", "CVV not provided"; a date
-without DOB context. (The undeclared "Contact Name" column of the disclosures log is written,
-and recorded, by the generator.)
+without DOB context; NI numbers HMRC never issues (the specimen QQ 12 34 56 C, prefixes BG, GB,
+KN, NK, NT, TN, ZZ, a D or O second letter) beside the allocatable ones planted. (The undeclared
+"Contact Name" column of the disclosures log and "Birthday" merge field of the Mailchimp list are
+written, and recorded, by the generator.)
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ if TYPE_CHECKING:
     from ..generator import Estate
 
 DATASETS = ("crm_contacts", "orders", "chat_transcripts", "marketing_members")
+# prefixes HMRC allocates (NIM39110: first letter never D F I Q U V, second never D F I O Q U V,
+# never BG GB KN NK NT TN ZZ)
 NI_PREFIXES = ("AB", "JT", "PE", "SH", "WL", "CE", "MA", "NX")
+NI_BAD_FIRST, NI_BAD_SECOND = set("DFIQUV"), set("DFIOQUV")
+NI_NEVER_ALLOCATED = {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+assert not any(
+    a in NI_BAD_FIRST or b in NI_BAD_SECOND or a + b in NI_NEVER_ALLOCATED for a, b in NI_PREFIXES
+)
 
 
 def cases(k: int) -> list[Case]:
@@ -156,8 +165,29 @@ def _dob(rng: Random) -> str:
     return born.strftime("%d/%m/%Y")
 
 
-def _nino(rng: Random) -> str:
-    return f"{rng.choice(NI_PREFIXES)}{rng.randrange(10**6):06d}{rng.choice('ABCD')}"
+def _nino(rng: Random, prefix: str | None = None) -> str:
+    """An NI number as typed: `AB123456C`, or spaced in pairs as on the card (`AB 12 34 56 C`)."""
+    prefix = prefix or rng.choice(NI_PREFIXES)
+    digits, suffix = f"{rng.randrange(10**6):06d}", rng.choice("ABCD")
+    if rng.random() < 0.4:
+        return f"{prefix} {digits[:2]} {digits[2:4]} {digits[4:]} {suffix}"
+    return f"{prefix}{digits}{suffix}"
+
+
+# NI numbers HMRC never issues, in free text: not SEC-UNDECLARED
+UNALLOCATED_NI_TEXTS = (
+    ("crm_contacts", "NI number given as QQ 12 34 56 C (the example on the form) - asked again"),
+    ("chat_transcripts", "is it ok to put QQ123456C for the national insurance number?"),
+    ("orders", "Business account, director's NI number {GB}"),
+    ("crm_contacts", "Temp NI {TN} from payroll, waiting for the real one"),
+    ("chat_transcripts", "my NI number is {BG} i think"),
+    ("crm_contacts", "NI {ZZ} on the old application form (placeholder)"),
+    ("orders", "Credit check: NI {AD} rejected by Experian - typo"),
+    ("crm_contacts", "NI number {SO} failed validation, customer to confirm"),
+    ("chat_transcripts", "national insurance {NT}"),
+    ("crm_contacts", "NI given as {KN}, then {NK} - neither valid, ask for the P60"),
+)
+UNALLOCATED_PREFIXES = ("GB", "TN", "BG", "ZZ", "AD", "SO", "NT", "KN", "NK")
 
 
 UNDECLARED_TEXTS = (
@@ -192,8 +222,17 @@ def _undeclared(k: int) -> list[Case]:
         # not in a chat: the transcript's JSON holds message timestamps after any text
         _write(e, i, "crm_contacts", "DOB not given - not needed for a SIM swap")
 
+    def unallocated(dataset: str, template: str) -> Case:
+        def build(e: Estate, i: int) -> None:
+            ninos = {prefix: _nino(e.rng, prefix) for prefix in UNALLOCATED_PREFIXES}
+            _write(e, i, dataset, template.format(**ninos))
+
+        label = f"NI number HMRC never issues in {dataset}: {template!r}"
+        return Case("SEC-UNDECLARED", False, label, build, dataset == "crm_contacts")
+
     return [
         *(personal_case(n) for n in range(max(k, 3))),
         Case("SEC-UNDECLARED", False, "a date without DOB context", date_without_dob, True),
         Case("SEC-UNDECLARED", False, "DOB mentioned, no date", dob_without_date, True),
+        *(unallocated(dataset, template) for dataset, template in UNALLOCATED_NI_TEXTS),
     ]

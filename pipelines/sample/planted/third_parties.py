@@ -1,8 +1,10 @@
 """Planted disclosures-log rows: TPD-UNAPPROVED, TPD-SALE, TPD-TRANSFER.
 
-Near misses: an approved recipient spelled in other case or with stray spaces (`ROYAL MAIL`);
-purposes holding "sale" only inside a word or as "Sales" (Wholesale, Sales ledger); a transfer to
-Ireland (EEA) without a safeguard; a US transfer under the UK IDTA.
+Countries are written as people write them (`UK`, `U.K.`, `England`, `USA`, `U.S.`, `IE`); the
+audit reads them as ISO codes. Near misses: an approved recipient spelled in other case or with
+stray spaces (`ROYAL MAIL`); purposes holding "sale" only inside a word or as "Sales" (Wholesale,
+Sales ledger); transfers within the UK (`U.K.`, `England`) or to the EEA (`Ireland`, `IE`, `DE`)
+with no safeguard; US transfers (`United States`, `USA`) under the UK IDTA.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ UK = "United Kingdom"
 # (recipient, type, purpose, data shared, country, safeguard)
 Row = tuple[str, str, str, str, str, str]
 UNAPPROVED: tuple[Row, ...] = (
-    ("Hermes Parcelnet", "Courier", "Delivery of orders", "name; address; phone", UK, CONTRACT),
+    ("Hermes Parcelnet", "Courier", "Delivery of orders", "name; address; phone", "UK", CONTRACT),
     (
         "Acme Debt Recovery Ltd",
         "Debt collection agency",
@@ -31,9 +33,11 @@ UNAPPROVED: tuple[Row, ...] = (
         UK,
         "Letter of engagement",
     ),
-    ("Yodel Delivery Network", "Courier", "Delivery of orders", "name; address", UK, CONTRACT),
-    ("Quickprint Direct", "Mailing house", "Printing of paper bills", "name; address", UK, ""),
-)
+    # a UK printer, no safeguard: unapproved, but no transfer
+    ("Quickprint Direct", "Mailing house", "Printing of paper bills", "name; address", "U.K.", ""),
+    ("Yodel Delivery Network", "Courier", "Delivery of orders", "name; address", "England",
+     CONTRACT),
+)  # fmt: skip
 SALES: tuple[Row, ...] = (
     (
         "Printmail Ltd",
@@ -48,7 +52,7 @@ SALES: tuple[Row, ...] = (
         "Mailing house",
         "Lapsed customer list sold to a partner mailing",
         "name; address",
-        UK,
+        "GB",
         CONTRACT,
     ),
     (
@@ -64,17 +68,19 @@ SALES: tuple[Row, ...] = (
         "Mailing house",
         "Mailing list selling to partner brands",
         "name; address",
-        UK,
+        "Great Britain",
         CONTRACT,
     ),
 )
 TRANSFERS: tuple[Row, ...] = (
     ("Pure Chat", "Live chat provider", "Live chat hosting", "name; email; chat transcript",
-     "United States", ""),
+     "USA", ""),
     ("Pure Chat", "Live chat provider", "Live chat hosting", "name; email; chat transcript",
      "United States", "none"),
     ("Worldpay", "Payment processor", "Payment processing", "name; billing address; email",
-     "United States", ""),
+     "U.S.", "n/a"),
+    ("Pure Chat", "Live chat provider", "Live chat hosting", "name; email; chat transcript",
+     "United States of America", "-"),
 )  # fmt: skip
 NEAR_MISSES: dict[str, tuple[Row, ...]] = {
     "TPD-UNAPPROVED": (
@@ -94,6 +100,14 @@ NEAR_MISSES: dict[str, tuple[Row, ...]] = {
          "Ireland", ""),
         ("Pure Chat", "Live chat provider", "Live chat hosting", "name; email; chat transcript",
          "United States", "UK IDTA"),
+        ("Pure Chat", "Live chat provider", "Live chat hosting", "name; email; chat transcript",
+         "USA", "UK IDTA"),
+        ("Royal Mail", "Courier", "Delivery of orders", "name; address; phone", "U.K.", ""),
+        ("DPD UK", "Courier", "Delivery of orders", "name; address; phone", "England", "n/a"),
+        ("Worldpay", "Payment processor", "Refund processing", "name; email; transaction reference",
+         "IE", "-"),
+        ("DPD UK", "Courier", "Delivery of orders to EU customers", "name; address; phone", "DE",
+         "none"),
     ),
 }  # fmt: skip
 
