@@ -855,7 +855,7 @@ def _retention_and_consent(conn, data_map, as_of: date) -> set[tuple[str, str, s
         elif add_months(fy_end(max(o["created_at"] for o in orders_of[s])), 72) < as_of:
             found.add(("RET-CUSTOMER", "crm_contacts", r["record_key"]))
         if r["unsubscribed_from_all_email"] is False and any(
-            m["status"] == "unsubscribed" and m["unsubscribed_at"] <= days_ago[7]
+            m["status"] == "unsubscribed" and m["unsubscribed_at"] < days_ago[7]
             for m in members_of.get(s, [])
         ):
             found.add(("CON-OPTOUT-SYNC", "crm_contacts", r["record_key"]))
@@ -871,7 +871,7 @@ def _retention_and_consent(conn, data_map, as_of: date) -> set[tuple[str, str, s
         ):
             found.add(("CON-NO-BASIS", "marketing_members", r["record_key"]))
         if r["status"] == "subscribed" and any(
-            c["unsubscribed_from_all_email"] is True and c["last_activity_at"] <= days_ago[7]
+            c["unsubscribed_from_all_email"] is True and c["last_activity_at"] < days_ago[7]
             for c in crm_of.get(s, [])
         ):
             found.add(("CON-OPTOUT-SYNC", "marketing_members", r["record_key"]))
