@@ -11,7 +11,6 @@ import duckdb
 
 from pipelines import pseudonyms
 from pipelines.datamap import DataMap, load_data_map
-from pipelines.detectors.text_scan import build_text_scan
 from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
 from pipelines.progress import progress_bar
 from pipelines.publish import audit_lock, building
@@ -24,6 +23,7 @@ from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 from pipelines.staging.build import build_staging
 from pipelines.staging.phones import to_e164
 from pipelines.staging.subjects import build_subjects, shared_identifiers
+from pipelines.staging.text_values import build_text_scan
 from pipelines.warehouse import connect
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.detectors.text_scan import build_text_scan
+from pipelines.staging.text_values import build_text_scan
 
 SENDS = "campaign_id,campaign_title,email,sent_at"
 

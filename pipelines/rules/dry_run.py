@@ -15,10 +15,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.datamap import DataMap, Problem
-from pipelines.detectors.text_scan import build_text_scan
 from pipelines.rules import parameters
 from pipelines.staging.build import build_staging
 from pipelines.staging.subjects import build_subjects
+from pipelines.staging.text_values import build_text_scan
 from pipelines.warehouse import ident, prepare
 
 MISSING_COLUMN = re.compile(
