@@ -326,3 +326,30 @@ def test_ropa_says_yes_when_a_system_has_no_retention_findings(
     assert chat[RETAINED] == "Yes"
     assert f"no retention findings in run {run_id} as of {AS_OF.isoformat()}" in chat[REASONS]
     assert all(row[RETAINED] == "No" for row in by_system["telephony"])
+
+
+def test_ropa_takes_home_country_and_schedule_from_the_data_map(
+    audited, warehouse, data_map, suites, tmp_path
+) -> None:
+    _, run_id, _ = audited
+    # the controller's country written another way changes nothing
+    policy = data_map.policy.model_copy(update={"controller_country": "UK"})
+    moved = data_map.model_copy(update={"policy": policy, "directory": "/srv/acme/data_map"})
+    [csv_path, _] = write_ropa(warehouse, moved, suites, run_id, tmp_path / "uk")
+    [base_path, _] = write_ropa(warehouse, data_map, suites, run_id, tmp_path / "base")
+    uk, base = _csv_rows(csv_path), _csv_rows(base_path)
+    link = "Link to retention and erasure policy document"
+    assert {row[link] for row in uk} == {"/srv/acme/data_map/retention.yaml"}
+    third, safeguards = ICO_COLUMNS[7], ICO_COLUMNS[8]
+    assert [r[third] for r in uk] == [r[third] for r in base]
+    assert [r[safeguards].replace("outside UK", "outside United Kingdom") for r in uk] == [
+        r[safeguards] for r in base
+    ]
+    chat = next(r for r in uk if "website visitors" in r["Purpose of processing"])
+    assert "United States" in chat[ICO_COLUMNS[7]]  # Pure Chat, abroad
+    # a controller elsewhere sees the UK recipients as transfers
+    abroad = data_map.model_copy(
+        update={"policy": data_map.policy.model_copy(update={"controller_country": "Ireland"})}
+    )
+    [ie_path, _] = write_ropa(warehouse, abroad, suites, run_id, tmp_path / "ie")
+    assert any("United Kingdom" in r[ICO_COLUMNS[7]] for r in _csv_rows(ie_path))

@@ -78,6 +78,7 @@ def load_data_map(directory: Path | str) -> DataMap:
         datasets=datasets,
         digest=digest(directory),
         identity=identity or Identity(),
+        directory=str(directory),
     )
     problems.extend(check_data_map(data_map, directory))
     if problems:

@@ -45,6 +45,7 @@ class Clause(_Strict):
 class Policy(_Strict):
     document: str
     controller: str
+    controller_country: str = Field(description="where the controller is: transfers are from here")
     issued: str
     source: str | None = None
     clauses: list[Clause]
@@ -224,6 +225,7 @@ class DataMap(_Strict):
     datasets: dict[str, DatasetSpec]
     digest: str
     identity: Identity = Identity()
+    directory: str = ""  # the folder the data map was read from
 
     def system(self, system_id: str) -> System | None:
         return next((s for s in self.systems if s.id == system_id), None)

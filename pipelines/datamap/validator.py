@@ -44,6 +44,15 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
         for name in data_map.rules.safe_countries
         if country_code(name) is None
     ]
+    if country_code(data_map.policy.controller_country) is None:
+        problems.append(
+            Problem(
+                str(directory / "policy.yaml"),
+                "policy.controller_country",
+                f"'{data_map.policy.controller_country}' is not a country this audit recognises",
+                "write an ISO 3166 code (GB) or the country's English name",
+            )
+        )
     return problems
 
 

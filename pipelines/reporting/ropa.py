@@ -23,6 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from pipelines.countries import country_code
 from pipelines.datamap import DataMap
 from pipelines.datamap.models import Purpose, Recipient, Retention, System
 from pipelines.reporting.extract import FORMULA_STARTS, run_as_of
@@ -33,8 +34,6 @@ XLSX_NAME = "ropa.xlsx"
 SHEET = "Template"
 RETENTION_SUITE = "retention"
 RETENTION_PREFIX = "RET-"
-RETENTION_DOCUMENT = "data_map/retention.yaml"
-HOME_COUNTRY = "United Kingdom"
 NOT_RECORDED = "Not recorded in the data map"
 
 COLUMNS = (
@@ -272,7 +271,7 @@ def _row(
         "Not applicable",
         NOT_RECORDED if special else "Not applicable",
         basis,
-        RETENTION_DOCUMENT,
+        retention_document(data_map),
         retention.answer,
         retention.reason,
     ]
@@ -334,7 +333,7 @@ def _contracts(system: System, recipients: list[Recipient]) -> str:
 
 def _third_countries(data_map: DataMap, system: System, recipients: list[Recipient]) -> str:
     parts = [
-        f"{r.country} ({r.name}, {r.category})" for r in recipients if r.country != HOME_COUNTRY
+        f"{r.country} ({r.name}, {r.category})" for r in recipients if abroad(data_map, r.country)
     ]
     parts += [
         f"{place} ({system.name} location: {system.location})"
@@ -344,22 +343,34 @@ def _third_countries(data_map: DataMap, system: System, recipients: list[Recipie
 
 
 def _safeguards(data_map: DataMap, system: System, recipients: list[Recipient]) -> str:
-    parts = [f"{r.name}: {r.safeguard}" for r in recipients if r.country != HOME_COUNTRY]
+    parts = [f"{r.name}: {r.safeguard}" for r in recipients if abroad(data_map, r.country)]
     if _places_outside_home(data_map, system.location):
         parts.append(f"{system.name} location: {system.location}")
-    return _join(parts, "; ") or "Not applicable (no transfer outside the UK)"
+    home = data_map.policy.controller_country
+    return _join(parts, "; ") or f"Not applicable (no transfer outside {home})"
 
 
 def _places_outside_home(data_map: DataMap, location: str) -> list[str]:
     """Countries or regions other than the UK that a free-text location names."""
     names = set(_country_names()) | {r.country for r in data_map.recipients}
     names |= set(data_map.rules.safe_countries) | set(OUTSIDE_UK_WORDS)
-    names.discard(HOME_COUNTRY)
+    names = {name for name in names if abroad(data_map, name)}
     found = [
         name for name in names if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", location)
     ]
     # "United States" holds "States": keep the longest names only
     return sorted(n for n in found if not any(n != m and n in m for m in found))
+
+
+def abroad(data_map: DataMap, country: str) -> bool:
+    """A country other than the controller's (policy.yaml), however either is written."""
+    home = data_map.policy.controller_country
+    return (country_code(country) or country) != (country_code(home) or home)
+
+
+def retention_document(data_map: DataMap) -> str:
+    """Where the retention schedule is kept: the data map's own retention.yaml."""
+    return str(Path(data_map.directory or "data_map") / "retention.yaml")
 
 
 @cache
@@ -377,7 +388,7 @@ def _country_names() -> tuple[str, ...]:
 def _retention_schedule(data_map: DataMap, system_id: str) -> str:
     rules = _retention_rules(data_map, system_id)
     if not rules:
-        return f"No retention period declared in {RETENTION_DOCUMENT}"
+        return f"No retention period declared in {retention_document(data_map)}"
     return "; ".join(_retention_words(data_map, rule) for rule in rules)
 
 
@@ -461,9 +472,9 @@ def _unchecked(data_map: DataMap, system: System) -> str:
     if declared:
         return (
             f"no audit rule checks the retention of {datasets}; "
-            f"{RETENTION_DOCUMENT} declares periods for: {', '.join(declared)}"
+            f"{retention_document(data_map)} declares periods for: {', '.join(declared)}"
         )
-    return f"no retention period declared in {RETENTION_DOCUMENT} for {datasets}"
+    return f"no retention period declared in {retention_document(data_map)} for {datasets}"
 
 
 def _summed(found: list[tuple[str, int]]) -> list[tuple[str, int]]:
