@@ -69,13 +69,13 @@ def floor_seconds(exports: Path) -> float:
     Files in an encoding DuckDB cannot read (Windows-1252) are transcoded first, untimed.
     """
     from pipelines.datamap import load_data_map
+    from pipelines.ingest.files import utf8_copy
     from pipelines.ingest.load import find_files
-    from pipelines.ingest.readers import _utf8_copy
 
     data_map = load_data_map(ROOT / "data_map")
     with tempfile.TemporaryDirectory() as scratch, duckdb.connect() as conn:
         jobs = [
-            (spec.files, _utf8_copy(path, spec.files, Path(scratch)))
+            (spec.files, utf8_copy(path, spec.files, Path(scratch)))
             for spec in data_map.datasets.values()
             for path in find_files(exports, spec)
         ]

@@ -18,7 +18,8 @@ import duckdb
 from pipelines.conversions import register_functions, rejection
 from pipelines.datamap.models import DatasetSpec
 from pipelines.ingest import quality
-from pipelines.ingest.readers import ReadResult, Reject, read_file
+from pipelines.ingest.files import ReadResult, Reject
+from pipelines.ingest.readers import read_file
 from pipelines.warehouse import ident, table_columns, table_exists, unordered
 
 INCOMING = "_incoming"
