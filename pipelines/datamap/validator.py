@@ -134,26 +134,20 @@ def check_dataset(spec: DatasetSpec, path: Path) -> list[Problem]:
         )
         for d in _duplicates([c.name for c in spec.columns])
     ]
-    problems += [
-        Problem(
-            file,
-            "dataset.key",
-            f"key column '{k}' is not declared",
-            "declare it under columns or correct the key",
-        )
-        for k in spec.key
-        if spec.column(k) is None
-    ]
-    problems += [
-        Problem(
-            file,
+    for key, names, what, fix in (
+        ("dataset.key", spec.key, "key column", "declare it under columns or correct the key"),
+        (
             "dataset.anonymised_when_empty",
-            f"column '{name}' is not declared",
+            spec.anonymised_when_empty,
+            "column",
             "list canonical column names declared under columns",
-        )
-        for name in spec.anonymised_when_empty
-        if spec.column(name) is None
-    ]
+        ),
+    ):
+        problems += [
+            Problem(file, key, f"{what} '{name}' is not declared", fix)
+            for name in names
+            if spec.column(name) is None
+        ]
     problems += _check_timezone(file, "dataset.timezone", spec.timezone)
     for column in spec.columns:
         problems += _check_column(spec, column, file)
