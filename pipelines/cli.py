@@ -166,8 +166,7 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
             f"{summary.staged.get(load.dataset, 0):,}",
         )
     out.print(table)
-    gaps = [f.gap for load in summary.loads for f in load.gaps]
-    gaps += [load.missing for load in summary.loads if load.missing]
+    gaps = [gap for load in summary.loads for gap in load.gap_messages]
     for load in summary.loads:
         for file in load.files:
             for note in file.notes:

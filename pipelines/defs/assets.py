@@ -56,7 +56,7 @@ def raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
     def _raw(warehouse: DuckDBResource, paths: AuditPaths) -> dg.MaterializeResult:
         with warehouse.get_connection() as conn:
             load = load_dataset(prepare(conn), spec, paths.exports)
-        for gap in [f.gap for f in load.gaps] + ([load.missing] if load.missing else []):
+        for gap in load.gap_messages:
             dg.get_dagster_logger().warning(f"audit gap: {gap}")
         return dg.MaterializeResult(
             metadata={
@@ -65,7 +65,7 @@ def raw_asset(spec: DatasetSpec) -> dg.AssetsDefinition:
                 "rows_loaded": sum(f.rows_loaded for f in load.files),
                 "rows_rejected": sum(f.rows_rejected for f in load.files),
                 "files_skipped": len(load.skipped),
-                "audit_gaps": len(load.gaps),
+                "audit_gaps": len(load.gap_messages),
             }
         )
 

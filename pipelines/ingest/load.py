@@ -67,6 +67,11 @@ class DatasetLoad:
         """Files the audit could not read in full: skipped, mostly rejected, empty, or lacking."""
         return [f for f in self.files if f.gap]
 
+    @property
+    def gap_messages(self) -> list[str]:
+        """Every audit gap of the dataset in words: its files', or that it has no file at all."""
+        return [f.gap for f in self.gaps] + ([self.missing] if self.missing else [])
+
 
 def find_files(exports_dir: Path, spec: DatasetSpec) -> list[Path]:
     """The dataset's files: exports/<dataset>/ matched by its pattern, hidden files ignored."""
@@ -240,11 +245,7 @@ def _load_file(
                 conn, spec, name, f"(select * from {INCOMING} where _reason is null)", read.columns
             )
             reason = quality.gap_reason(
-                spec,
-                load.rows_read,
-                load.rows_rejected,
-                expected if read.layout_known else [],
-                read.layout_known,
+                spec, load.rows_read, load.rows_rejected, expected, read.layout_known
             )
             if read.problem:  # the file as a whole could not be read as declared
                 reason = read.problem

@@ -97,7 +97,7 @@ def gap_reason(
             f"{rejected:,} of its {read:,} rows were rejected ({rejected / read:.0%}, more than "
             f"the {spec.files.max_rejected_share:.0%} allowed)"
         )
-    if missing:
+    if missing and layout_known:  # a file showing no columns lacks none in particular
         reasons.append(
             f"it lacks the column(s) {', '.join(map(repr, missing))} that "
             f"datasets/{spec.name}.yaml expects, so they read as empty (mark a column "
