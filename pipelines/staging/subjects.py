@@ -78,7 +78,18 @@ def shared_identifiers(
     conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], records: int, names: int
 ) -> list[tuple[str, int, int]]:
     """Identifiers linking more than `records` records under more than `names` distinct names:
-    (identifier, records, names), most records first. Such a number is probably shared."""
+    (identifier, records, names), most records first. Such a number is probably shared.
+
+    Only the identifiers of people with more than `records` records can be one (core.subjects
+    counts them), so usually nothing is scanned at all."""
+    conn.execute(
+        "create or replace temp table _busy as select i.value from core.subject_identifiers i "
+        "join core.subjects s using (subject_key) where s.records > $records",
+        {"records": records},
+    )
+    if not conn.execute("select count(*) from _busy").fetchall()[0][0]:
+        conn.execute("drop table _busy")
+        return []
     parts = []
     for spec in specs:
         named = [c for c in spec.columns if c.category.startswith("user.name")]
@@ -90,17 +101,21 @@ def shared_identifiers(
                 parts.append(
                     f"select {ident(column.name)} as value, {literal(spec.name)} as dataset, "
                     f"{RECORD} as record, nullif({name}, '') as name "
-                    f"from staging.{ident(spec.name)} where {ident(column.name)} is not null"
+                    f"from staging.{ident(spec.name)} "
+                    f"where {ident(column.name)} in (select value from _busy)"
                 )
     if not parts:
+        conn.execute("drop table _busy")
         return []
-    return conn.execute(
+    found = conn.execute(
         "select value, count(distinct (dataset, record)) as records, "
         f"count(distinct name) as names from ({' union all '.join(parts)}) group by value "
         "having count(distinct (dataset, record)) > $records and count(distinct name) > $names "
         "order by records desc, value",
         {"records": records, "names": names},
     ).fetchall()
+    conn.execute("drop table _busy")
+    return found
 
 
 def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) -> str:
