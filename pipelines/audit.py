@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,15 +15,15 @@ from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
 from pipelines.progress import progress_bar
 from pipelines.publish import audit_lock, building
 from pipelines.reporting.outputs import write_outputs
-from pipelines.rules import gx_duckdb, parameters
+from pipelines.rules import gx_duckdb
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
 from pipelines.rules.findings import RuleError, record_findings
+from pipelines.rules.inputs import prepare_rules
 from pipelines.rules.runs import new_run_id, record_run
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 from pipelines.staging.build import build_staging
 from pipelines.staging.phones import to_e164
 from pipelines.staging.subjects import build_subjects, shared_identifiers
-from pipelines.staging.text_values import build_text_scan
 from pipelines.warehouse import connect
 
 
@@ -127,13 +127,6 @@ def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMa
         for value, records, names in found
         if value not in known
     ]
-
-
-def prepare_rules(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: date) -> int:
-    """Parameter tables, helper functions and the text scan the rule SQL reads."""
-    parameters.install_functions(conn)
-    parameters.write_parameters(conn, data_map, as_of)
-    return build_text_scan(conn, data_map)
 
 
 def validate_rules(db_path: Path, suites: list[Suite]) -> dict[str, int]:

@@ -27,6 +27,8 @@ RULES = (
     "CON-NO-BASIS", "CON-OPTOUT-SYNC", "CON-SEND-AFTER-OPTOUT", "CON-CALL-NOTICE",
     "SEC-PAN", "SEC-CVV", "SEC-UNDECLARED", "TPD-UNAPPROVED", "TPD-SALE", "TPD-TRANSFER",
     "DSR-OVERDUE", "DSR-ERASURE-INCOMPLETE", "DSR-OBJECTION-IGNORED",
+    "WEB-UNDECLARED-COOKIE", "WEB-BEFORE-CONSENT", "WEB-LIFETIME", "WEB-CONSENT-RECORD",
+    "RET-APPLICANT", "RET-LEAVER",
 )  # fmt: skip
 
 # Headers as the vendors export them (/work/shared/reference/export-formats.md), kept here rather

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import DISCLOSURES_HEADER, REPO, RIGHTS_HEADER, SENDS_HEADER, Estate
 
-from pipelines.audit import prepare_rules
 from pipelines.datamap import load_data_map
 from pipelines.rules.catalogue import load_catalogue
 from pipelines.rules.findings import record_findings
+from pipelines.rules.inputs import prepare_rules
 from pipelines.staging.subjects import build_subjects
 
 AS_OF = date(2026, 11, 1)  # T = 2026-11-01 00:00 GMT

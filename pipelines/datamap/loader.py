@@ -15,11 +15,11 @@ from pipelines.datamap.models import (
     Identity,
     Policy,
     Recipient,
-    RetentionSchedule,
     RuleParameters,
 )
 from pipelines.datamap.models import System as SystemModel
 from pipelines.datamap.problems import DataMapError, Problem
+from pipelines.datamap.retention import Cookie, RetentionSchedule
 from pipelines.datamap.validator import check_data_map, check_dataset
 
 TOP_FILES = {
@@ -65,7 +65,13 @@ def load_data_map(directory: Path | str) -> DataMap:
         identity = _build(
             Identity, _read_kind(path, "identity", problems), path, "identity", problems
         )
-    if problems or None in (policy, systems, recipients, retention, rules):
+    cookies: list[Cookie] | None = []
+    if (directory / "cookies.yaml").is_file():  # optional: a company without a website
+        path = directory / "cookies.yaml"
+        cookies = _build_list(
+            Cookie, _read_kind(path, "cookies", problems), path, "cookies", problems
+        )
+    if problems or None in (policy, systems, recipients, retention, rules, cookies):
         for spec in datasets.values():  # a problem elsewhere must not hide these
             problems += check_dataset(spec, directory / "datasets" / f"{spec.name}.yaml")
         raise DataMapError(problems)
@@ -78,6 +84,7 @@ def load_data_map(directory: Path | str) -> DataMap:
         datasets=datasets,
         digest=digest(directory),
         identity=identity or Identity(),
+        cookies=cookies or [],
         directory=str(directory),
     )
     problems.extend(check_data_map(data_map, directory))

@@ -1,4 +1,5 @@
-"""Pydantic models of the data map: policy, systems, recipients, retention and dataset specs."""
+"""Pydantic models of the data map: policy, systems, recipients and dataset specs (retention and
+cookies: datamap/retention.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipelines.datamap.retention import Cookie, RetentionSchedule
 
 ColumnType = Literal[
     "text",
@@ -27,7 +30,6 @@ LawfulBasis = Literal[
     "public_task",
     "legitimate_interests",
 ]
-RetentionAction = Literal["delete", "anonymise", "reduce_to_suppression_entry"]
 
 CANONICAL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -80,30 +82,6 @@ class Recipient(_Strict):
     safeguard: str
     contract: str | None = None
     approved: bool = True
-
-
-class RetentionPeriod(_Strict):
-    days: int = 0
-    months: int = 0
-    years: int = 0
-
-
-class Retention(_Strict):
-    id: str
-    data: str
-    dataset: str
-    applies_to: str | None = None
-    keep_for: RetentionPeriod
-    starts: str = Field(description="column, dataset.column or end_of_financial_year(column)")
-    action: RetentionAction
-    exempt_when: str | None = Field(default=None, description="boolean column that exempts a row")
-    clauses: list[str] = []
-
-
-class RetentionSchedule(_Strict):
-    financial_year_end: str = Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD")
-    timezone: str
-    rules: list[Retention]
 
 
 class RuleParameters(_Strict):
@@ -170,6 +148,9 @@ class ColumnSpec(_Strict):
     true_values: list[str] = ["true", "yes", "y", "1"]
     false_values: list[str] = ["false", "no", "n", "0"]
     description: str | None = None
+    consent_evidence: bool = Field(
+        default=False, description="when the person consented: the ROPA's link to consent"
+    )
 
     @field_validator("name")
     @classmethod
@@ -225,6 +206,7 @@ class DataMap(_Strict):
     datasets: dict[str, DatasetSpec]
     digest: str
     identity: Identity = Identity()
+    cookies: list[Cookie] = []  # the website's cookie inventory (cookies.yaml)
     directory: str = ""  # the folder the data map was read from
 
     def system(self, system_id: str) -> System | None:

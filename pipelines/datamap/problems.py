@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,15 @@ class DataMapError(Exception):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"the data map has {len(problems)} problem(s):\n{lines}")
+
+
+def check_timezone(file: str, key: str, name: str) -> list[Problem]:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [
+            Problem(
+                file, key, f"unknown time zone '{name}'", "use an IANA name like 'Europe/London'"
+            )
+        ]
+    return []

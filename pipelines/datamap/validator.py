@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
 from pipelines.countries import country_code
 from pipelines.datamap.models import DataMap, DatasetSpec
-from pipelines.datamap.problems import Problem
+from pipelines.datamap.problems import Problem, check_timezone
 from pipelines.datamap.taxonomy import unknown
+from pipelines.datamap.validate_retention import check_cookies, check_retention
 
 RESERVED = {"record_key", "is_anonymised"}
-STARTS = re.compile(r"^(?:end_of_financial_year\((?P<fy>[\w.]+)\)|(?P<col>[\w.]+))$")
 
 
 def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
@@ -33,7 +32,8 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
                     "add it to systems.yaml or correct the id",
                 )
             )
-    problems += _check_retention(data_map, directory / "retention.yaml")
+    problems += check_retention(data_map, directory / "retention.yaml")
+    problems += check_cookies(data_map, directory / "cookies.yaml")
     problems += [
         Problem(
             str(directory / "rules.yaml"),
@@ -54,14 +54,6 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
             )
         )
     return problems
-
-
-def parse_starts(expression: str) -> tuple[bool, str] | None:
-    """`end_of_financial_year(col)` -> (True, col); `col` -> (False, col); else None."""
-    match = STARTS.match(expression.strip())
-    if not match:
-        return None
-    return (True, match["fy"]) if match["fy"] else (False, match["col"])
 
 
 def _duplicates(values: list[str]) -> list[str]:
@@ -148,7 +140,7 @@ def check_dataset(spec: DatasetSpec, path: Path) -> list[Problem]:
             for name in names
             if spec.column(name) is None
         ]
-    problems += _check_timezone(file, "dataset.timezone", spec.timezone)
+    problems += check_timezone(file, "dataset.timezone", spec.timezone)
     for column in spec.columns:
         problems += _check_column(spec, column, file)
     return problems
@@ -234,7 +226,7 @@ def _check_column(spec, column, file: str) -> list[Problem]:
                 )
             )
     if column.timezone:
-        problems += _check_timezone(file, f"{key}.timezone", column.timezone)
+        problems += check_timezone(file, f"{key}.timezone", column.timezone)
     return problems
 
 
@@ -271,84 +263,3 @@ def _duckdb_error(query: str, value: str) -> str | None:
     except duckdb.Error as error:
         return str(error).splitlines()[0]
     return None
-
-
-def _check_timezone(file: str, key: str, name: str) -> list[Problem]:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return [
-            Problem(
-                file, key, f"unknown time zone '{name}'", "use an IANA name like 'Europe/London'"
-            )
-        ]
-    return []
-
-
-def _check_retention(data_map: DataMap, path: Path) -> list[Problem]:
-    file = str(path)
-    clauses = {c.id for c in data_map.policy.clauses}
-    problems = _check_timezone(file, "retention.timezone", data_map.retention.timezone)
-    for rule in data_map.retention.rules:
-        key = f"retention.rules.{rule.id}"
-        spec = data_map.datasets.get(rule.dataset)
-        if spec is None:
-            problems.append(
-                Problem(
-                    file,
-                    f"{key}.dataset",
-                    f"unknown dataset '{rule.dataset}'",
-                    "name a file in data_map/datasets/",
-                )
-            )
-            continue
-        parsed = parse_starts(rule.starts)
-        if parsed is None:
-            problems.append(
-                Problem(
-                    file,
-                    f"{key}.starts",
-                    f"cannot read '{rule.starts}'",
-                    "write a column or end_of_financial_year(column)",
-                )
-            )
-        else:
-            problems += _check_reference(data_map, spec, parsed[1], file, f"{key}.starts")
-        if rule.exempt_when:
-            problems += _check_reference(
-                data_map, spec, rule.exempt_when, file, f"{key}.exempt_when"
-            )
-        problems += [
-            Problem(
-                file,
-                f"{key}.clauses",
-                f"unknown policy clause '{c}'",
-                "use a clause id from policy.yaml",
-            )
-            for c in rule.clauses
-            if c not in clauses
-        ]
-    return problems
-
-
-def _check_reference(
-    data_map: DataMap, spec: DatasetSpec, ref: str, file: str, key: str
-) -> list[Problem]:
-    dataset_name, _, column = ref.rpartition(".")
-    target = data_map.datasets.get(dataset_name) if dataset_name else spec
-    if target is None:
-        return [
-            Problem(
-                file, key, f"unknown dataset '{dataset_name}'", "name a file in data_map/datasets/"
-            )
-        ]
-    if target.column(column) is None:
-        return [
-            Problem(
-                file,
-                key,
-                f"column '{column}' is not declared in dataset '{target.name}'",
-                f"declare it in datasets/{target.name}.yaml or correct the name",
-            )
-        ]
-    return []

@@ -14,7 +14,6 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.audit import (
     check_agreement,
-    prepare_rules,
     resolve_subjects,
     shared_identifier_warnings,
     validate_rules,
@@ -26,6 +25,7 @@ from pipelines.publish import publish, start_building
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules.catalogue import Suite, catalogue_digest
 from pipelines.rules.findings import record_findings
+from pipelines.rules.inputs import prepare_rules
 from pipelines.rules.runs import latest_run_id, new_run_id, record_run
 from pipelines.staging.build import build_staging
 from pipelines.warehouse import prepare

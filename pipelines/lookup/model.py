@@ -37,8 +37,9 @@ class RetentionStatus:
     started_on: date | None = None
     ends_on: date | None = None
     action: str | None = None
-    exempt: str | None = None  # the exempting column (legal_hold) when it is set
-    past: bool = False
+    exempt: str | None = None  # the exemption that holds (legal hold), in words
+    past: bool = False  # a retention finding of the run
+    ended: bool = False  # past its period and not exempt (audit.retention_due)
 
 
 @dataclass(frozen=True)

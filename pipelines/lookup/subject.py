@@ -18,7 +18,7 @@ import duckdb
 
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.lookup.model import HeldField, RecordFinding, SubjectRecord, SubjectReport
-from pipelines.lookup.retention import assess
+from pipelines.lookup.retention import assess, read_due
 from pipelines.reporting.masking import redact
 from pipelines.staging.phones import to_e164
 from pipelines.warehouse import connect, ident, table_columns, table_exists
@@ -62,7 +62,8 @@ def look_up_subject(db_path: Path, data_map: DataMap, identifier: str) -> Subjec
         emails, phones = identifiers(conn, keys)
         records = read_records(conn, data_map, keys, run_id)
         notes = undeclared_notes(conn, sorted({r.dataset for r in records}))
-    assess(records, data_map, as_of)
+        due = read_due(conn, records, data_map.retention.timezone)
+    assess(records, data_map, due)
     report = SubjectReport(value, kind, run_id, as_of, keys, emails, phones, records, notes)
     if digest != data_map.digest:
         report.notes.append(

@@ -25,15 +25,14 @@ from openpyxl.utils import get_column_letter
 
 from pipelines.countries import country_code
 from pipelines.datamap import DataMap
-from pipelines.datamap.models import Purpose, Recipient, Retention, System
+from pipelines.datamap.models import Purpose, Recipient, System
+from pipelines.datamap.retention import Retention, Start
 from pipelines.reporting.extract import FORMULA_STARTS, run_as_of
 from pipelines.rules.catalogue import Suite
 
 CSV_NAME = "ropa.csv"
 XLSX_NAME = "ropa.xlsx"
 SHEET = "Template"
-RETENTION_SUITE = "retention"
-RETENTION_PREFIX = "RET-"
 NOT_RECORDED = "Not recorded in the data map"
 
 COLUMNS = (
@@ -139,8 +138,6 @@ ACTION_WORDS = {
     "anonymise": "anonymise",
     "reduce_to_suppression_entry": "reduce to a suppression entry",
 }
-CONSENT_EVIDENCE = re.compile(r"opt_?in|consent|confirm")
-FINANCIAL_YEAR = re.compile(r"^end_of_financial_year\((.+)\)$")
 OUTSIDE_UK_WORDS = ("EU", "EEA", "European Union", "European Economic Area")
 
 
@@ -183,12 +180,8 @@ def retention_answers(
     as_of: date,
 ) -> dict[str, RetentionAnswer]:
     """Per system id: is its personal data kept no longer than the schedule, by this run?"""
-    rules = {
-        rule.id: rule
-        for suite in suites
-        for rule in suite.rules
-        if suite.suite == RETENTION_SUITE or rule.id.startswith(RETENTION_PREFIX)
-    }
+    linked = {row.rule for row in data_map.retention.rules if row.rule}
+    rules = {rule.id: rule for suite in suites for rule in suite.rules if rule.id in linked}
     counts = (
         conn.execute(
             """
@@ -202,13 +195,12 @@ def retention_answers(
         else []
     )
     run = f"run {run_id} as of {as_of.isoformat()}"
+    unenforced = _due_without_rule(conn)
     answers = {}
     for system in data_map.systems:
         datasets = _datasets_of(data_map, system.id)
         checking = sorted(
-            rule_id
-            for rule_id, rule in rules.items()
-            if set([rule.dataset] if rule.dataset else rule.reads) & set(datasets)
+            {row.rule for row in data_map.retention.rules if row.dataset in datasets} & set(rules)
         )
         found = [(rule_id, n) for rule_id, dataset, n in counts if dataset in datasets]
         if found:
@@ -222,7 +214,9 @@ def retention_answers(
                 "Yes", f"no retention findings in {run} (rules checked: {', '.join(checking)})"
             )
         else:
-            answers[system.id] = RetentionAnswer("Not checked", _unchecked(data_map, system))
+            answers[system.id] = RetentionAnswer(
+                "Not checked", _unchecked(data_map, system, unenforced)
+            )
     return answers
 
 
@@ -393,23 +387,21 @@ def _retention_schedule(data_map: DataMap, system_id: str) -> str:
 
 
 def _retention_words(data_map: DataMap, rule: Retention) -> str:
-    period = rule.keep_for
-    amounts = [(period.years, "year"), (period.months, "month"), (period.days, "day")]
-    keep = " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in amounts if n)
-    text = f"{rule.data}: {keep} from {_event_words(data_map, rule)}, then {_action(rule)}"
+    events = ", else ".join(_event_words(data_map, rule, start) for start in rule.starts)
+    text = f"{rule.data}: {rule.keep_for.words()} from {events}, then {_action(rule)}"
     if rule.exempt_when:
-        text += f" (unless {rule.exempt_when.replace('_', ' ')})"
+        text += f" (unless {rule.exempt_when.words()})"
     return text
 
 
-def _event_words(data_map: DataMap, rule: Retention) -> str:
-    starts = rule.starts
-    if match := FINANCIAL_YEAR.match(starts):
+def _event_words(data_map: DataMap, rule: Retention, start: Start) -> str:
+    reference = f"{start.dataset}.{start.column}" if start.dataset else start.column
+    inner = _column_words(data_map, rule.dataset, reference)
+    if start.financial_year_end:
         month_day = date.fromisoformat(f"2000-{data_map.retention.financial_year_end}")
         year_end = f"{month_day.day} {month_day.strftime('%B')}"
-        inner = _column_words(data_map, rule.dataset, match.group(1))
         return f"the end of the financial year ({year_end}) of the {inner}"
-    return f"the {_column_words(data_map, rule.dataset, starts)}"
+    return f"the {inner}"
 
 
 def _column_words(data_map: DataMap, dataset: str, reference: str) -> str:
@@ -457,22 +449,39 @@ def _consent_record(data_map: DataMap, system: System, purpose: Purpose) -> str:
         evidence = [
             column.source or column.name
             for column in data_map.datasets[name].columns
-            if column.type == "timestamp"
-            and column.category.startswith("user.privacy_preferences")
-            and CONSENT_EVIDENCE.search(column.name)
+            if column.consent_evidence
         ]
         if evidence:
             records.append(f"{system.vendor} {' / '.join(evidence)} per record of {name}")
     return _join(records, "; ") or NOT_RECORDED
 
 
-def _unchecked(data_map: DataMap, system: System) -> str:
+def _due_without_rule(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Per retention row no rule enforces: how many records audit.retention_due has past it."""
+    try:
+        rows = conn.execute(
+            "select retention, count(*) filter (where due) from audit.retention_due "
+            "where rule is null group by retention"
+        ).fetchall()
+    except duckdb.CatalogException:  # a warehouse from before audit.retention_due
+        return {}
+    return dict(rows)
+
+
+def _unchecked(data_map: DataMap, system: System, unenforced: dict[str, int]) -> str:
     datasets = ", ".join(_datasets_of(data_map, system.id)) or "no datasets"
-    declared = [rule.data for rule in _retention_rules(data_map, system.id)]
+    declared = _retention_rules(data_map, system.id)
     if declared:
+        past = [
+            f"{unenforced[row.id]} {row.data} past their period"
+            for row in declared
+            if unenforced.get(row.id)
+        ]
         return (
             f"no audit rule checks the retention of {datasets}; "
-            f"{retention_document(data_map)} declares periods for: {', '.join(declared)}"
+            f"{retention_document(data_map)} declares periods for: "
+            f"{', '.join(row.data for row in declared)}"
+            + (f" (audit.retention_due: {'; '.join(past)})" if past else "")
         )
     return f"no retention period declared in {retention_document(data_map)} for {datasets}"
 

@@ -15,10 +15,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.datamap import DataMap, Problem
-from pipelines.rules import parameters
+from pipelines.rules.inputs import prepare_rules
 from pipelines.staging.build import build_staging
 from pipelines.staging.subjects import build_subjects
-from pipelines.staging.text_values import build_text_scan
 from pipelines.warehouse import ident, prepare
 
 MISSING_COLUMN = re.compile(
@@ -34,9 +33,7 @@ def empty_warehouse(data_map: DataMap) -> duckdb.DuckDBPyConnection:
     for spec in data_map.datasets.values():
         build_staging(conn, spec)
     build_subjects(conn, list(data_map.datasets.values()), b"dry run")
-    parameters.install_functions(conn)
-    parameters.write_parameters(conn, data_map, date(2000, 1, 1))
-    build_text_scan(conn, data_map)
+    prepare_rules(conn, data_map, date(2000, 1, 1))
     return conn
 
 

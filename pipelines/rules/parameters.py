@@ -50,6 +50,7 @@ def write_parameters(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: 
         },
     )
     _write_cutoffs(conn, data_map, as_of)
+    _write_cookies(conn, data_map)
     conn.execute("create or replace table audit.parameter_lists (name varchar, value varchar)")
     conn.executemany(
         "insert into audit.parameter_lists values (?, ?)",
@@ -81,6 +82,31 @@ def write_parameters(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: 
             (r.id, r.name, r.category, r.country, r.safeguard)
             for r in data_map.recipients
             if r.approved
+        ],
+    )
+
+
+def _write_cookies(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> None:
+    """The cookie inventory; `position` orders the patterns (the first matching one applies)."""
+    conn.execute(
+        "create or replace table audit.cookie_inventory (position integer, name varchar, "
+        "is_pattern boolean, name_regex varchar, provider varchar, category varchar, "
+        "max_lifetime_days integer, needs_consent boolean)"
+    )
+    conn.executemany(
+        "insert into audit.cookie_inventory values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                i,
+                c.name,
+                c.is_pattern,
+                c.regex(),
+                c.provider,
+                c.category,
+                c.max_lifetime_days,
+                c.needs_consent,
+            )
+            for i, c in enumerate(data_map.cookies)
         ],
     )
 

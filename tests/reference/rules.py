@@ -1,10 +1,32 @@
-"""An independent reference implementation of the privacy audit's 19 rules, in plain Python.
+"""An independent reference implementation of the privacy audit's 25 rules, in plain Python.
 
 Written from the rules' words only (expectations/README.md, "Exact meaning of each rule", with the
 re-read wording of RET-CALLS, CON-CALL-NOTICE, RET-PROSPECT, RET-CUSTOMER, RET-ORDERS, TPD-TRANSFER,
 SEC-UNDECLARED, SEC-PAN/SEC-CVV and DSR-OVERDUE), the UK facts of uk-rules.md and the company's data
-map (read here as plain YAML). SQL is used only to fetch whole tables (`select * from staging.<d>`,
-`select * from raw.<d>`); every decision is made in Python below.
+map (read here as plain YAML, the cookie inventory `data_map/cookies.yaml` included). SQL is used
+only to fetch whole tables (`select * from staging.<d>`, `select * from raw.<d>`); every decision is
+made in Python below.
+
+A warehouse without some staging table (an older one, before the cookie, applicant and employee
+datasets) simply has no records there, so those rules find nothing; a data map without
+cookies.yaml has an empty inventory. The generic rules (SEC-PAN, SEC-CVV, SEC-UNDECLARED,
+DSR-ERASURE-INCOMPLETE) run over every dataset YAML of the data map, so new datasets are covered
+as they are declared.
+
+The six later rules, as read here:
+- WEB-UNDECLARED-COOKIE / WEB-BEFORE-CONSENT / WEB-LIFETIME: only the latest scan counts (the rows
+  whose `scanned_on` is the greatest on or before A; a later scan is ignored). A cookie's inventory
+  entry is the one with its exact name (case-sensitive), else the first entry in file order whose
+  pattern it matches, `*` standing for any run of characters and every other character (`?`, `[`
+  included) for itself. An entry needs consent when its category is not `strictly_necessary` and it
+  names no `exemption`. A blank `expiry_days` is a session cookie, lifetime 0.
+- WEB-CONSENT-RECORD: keyed by the staged record_key (the data row number, as text).
+- RET-APPLICANT: T - 6 months and T - 12 months on the London calendar (month ends clamped), i.e.
+  London midnight of A - N months as a UTC instant; the decision is `rejected_at`, else
+  `last_activity_at` (neither: no finding); anonymised judged from first_name, last_name, email,
+  phone themselves (not from the staged is_anonymised).
+- RET-LEAVER: `terminated_on < A - 6 years` on the calendar (29 February clamped to the 28th);
+  anonymised judged from the seven personal columns themselves.
 
 Entry point: ``reference_findings(db_path, data_map_dir, as_of)``, returning the set of
 ``(rule_id, dataset, record_key)``.
@@ -415,6 +437,7 @@ class Audit:
     datasets: dict[str, Dataset]
     subject_of: dict[tuple[str, str], Any]
     subject_records: dict[Any, dict[str, set[str]]]  # subject -> dataset -> record keys
+    cookies: list[dict[str, Any]] = field(default_factory=list)  # data_map/cookies.yaml, in order
 
     # helpers -------------------------------------------------------------------------------------
     def ds(self, name: str) -> Dataset:
@@ -549,6 +572,11 @@ def load_audit(db_path: Path, data_map_dir: Path, as_of: dt.date) -> Audit:
         datasets=datasets,
         subject_of=subject_of,
         subject_records=subject_records,
+        cookies=[
+            entry
+            for entry in _read_yaml(data_map_dir / "cookies.yaml").get("cookies") or []
+            if isinstance(entry, dict) and entry.get("name") is not None
+        ],
     )
 
 
@@ -1024,6 +1052,225 @@ def dsr_objection_ignored(audit: Audit) -> set[Finding]:
     return found
 
 
+# --------------------------------------------------------------------------------------------------
+# Website cookies: the latest scan against the inventory (data_map/cookies.yaml)
+# --------------------------------------------------------------------------------------------------
+
+
+def cookie_pattern(name: str) -> re.Pattern[str]:
+    """An inventory name as a whole-name pattern: `*` matches any run of characters (none too);
+    every other character, `?` and `[` included, stands for itself; case-sensitive.
+    """
+    return re.compile("".join(".*" if c == "*" else re.escape(c) for c in name), re.DOTALL)
+
+
+def cookie_entry(inventory: list[dict[str, Any]], cookie: Any) -> dict[str, Any] | None:
+    """The inventory entry of a cookie: the entry with its exact name, else the first entry (in the
+    inventory's order) whose `*` pattern it matches, else None.
+
+    Reading: an exact name is compared as is (case-sensitive, not trimmed); an entry without `*`
+    is only ever an exact name.
+    """
+    if cookie is None:
+        return None
+    name = str(cookie)
+    for entry in inventory:
+        if str(entry["name"]) == name:
+            return entry
+    for entry in inventory:
+        pattern = str(entry["name"])
+        if "*" in pattern and cookie_pattern(pattern).fullmatch(name):
+            return entry
+    return None
+
+
+def needs_consent(entry: dict[str, Any]) -> bool:
+    """Category not `strictly_necessary` and no `exemption` named.
+
+    Reading: `exemption` names one when it is present and not empty; the category is compared
+    trimmed, case-insensitive.
+    """
+    return norm_text(entry.get("category")) != "strictly_necessary" and is_empty(
+        entry.get("exemption")
+    )
+
+
+def latest_scan(audit: Audit) -> list[tuple[str, Row]]:
+    """(record_key, row) for the rows of the latest scan: those whose `scanned_on` is the greatest
+    on or before A.
+
+    Reading: rows with no scan date or no record key are never part of a scan; several files of
+    the same date form one scan; a scan after A is ignored.
+    """
+    rows = [
+        r
+        for r in audit.ds("cookie_scans").rows
+        if r.get("scanned_on") is not None
+        and r.get("record_key") is not None
+        and _as_date(r["scanned_on"]) <= audit.as_of
+    ]
+    if not rows:
+        return []
+    latest = max(_as_date(r["scanned_on"]) for r in rows)
+    return [(str(r["record_key"]), r) for r in rows if _as_date(r["scanned_on"]) == latest]
+
+
+def _as_date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def web_undeclared_cookie(audit: Audit) -> set[Finding]:
+    """WEB-UNDECLARED-COOKIE: in the latest scan, a cookie whose name matches no inventory cookie
+    (exact name, or a pattern with `*`).
+    """
+    return {
+        ("WEB-UNDECLARED-COOKIE", "cookie_scans", key)
+        for key, row in latest_scan(audit)
+        if cookie_entry(audit.cookies, row.get("cookie_name")) is None
+    }
+
+
+def web_before_consent(audit: Audit) -> set[Finding]:
+    """WEB-BEFORE-CONSENT: in the latest scan, `set_before_consent` is true and the cookie's
+    inventory entry needs consent; the platform's own category is never consulted, and a cookie
+    with no entry is left to WEB-UNDECLARED-COOKIE.
+
+    Reading: "is true" means true (null is not).
+    """
+    found = set()
+    for key, row in latest_scan(audit):
+        if row.get("set_before_consent") is not True:
+            continue
+        entry = cookie_entry(audit.cookies, row.get("cookie_name"))
+        if entry is not None and needs_consent(entry):
+            found.add(("WEB-BEFORE-CONSENT", "cookie_scans", key))
+    return found
+
+
+def web_lifetime(audit: Audit) -> set[Finding]:
+    """WEB-LIFETIME: in the latest scan, the cookie has an inventory entry and `expiry_days` (blank:
+    a session cookie, 0) is greater than the entry's `max_lifetime_days` (0: session only).
+
+    Reading: an entry with no `max_lifetime_days` sets no limit.
+    """
+    found = set()
+    for key, row in latest_scan(audit):
+        entry = cookie_entry(audit.cookies, row.get("cookie_name"))
+        if entry is None or entry.get("max_lifetime_days") is None:
+            continue
+        expiry = row.get("expiry_days")
+        lifetime = 0 if expiry is None else int(expiry)
+        if lifetime > int(entry["max_lifetime_days"]):
+            found.add(("WEB-LIFETIME", "cookie_scans", key))
+    return found
+
+
+CONSENT_ACTIONS = {"accept_all", "reject_all", "custom", "withdraw"}
+CONSENT_ACTIONS_WITH_CATEGORIES = {"accept_all", "custom"}
+
+
+def consent_record_missing(row: Row) -> list[str]:
+    """What a consent log entry lacks of when, what (banner_version), how (action) and, for
+    accept_all and custom, which categories.
+
+    Reading: "not a time" = the staged value is not a timestamp (a value the loader could not read
+    is staged null); an unknown action lacks "how" and is not asked for categories.
+    """
+    missing = []
+    if not isinstance(row.get("consented_at"), dt.datetime):
+        missing.append("when")
+    if is_empty(row.get("banner_version")):
+        missing.append("banner_version")
+    action = norm_text(row.get("action"))
+    if action not in CONSENT_ACTIONS:
+        missing.append("action")
+    elif action in CONSENT_ACTIONS_WITH_CATEGORIES and is_empty(row.get("categories")):
+        missing.append("categories")
+    return missing
+
+
+def web_consent_record(audit: Audit) -> set[Finding]:
+    """WEB-CONSENT-RECORD: the entry lacks when, what the visitor was told, how or (accept_all,
+    custom) which categories. Keyed by the staged record_key (the data row number).
+    """
+    return _any_row(audit, "WEB-CONSENT-RECORD", "cookie_consents", consent_record_missing)
+
+
+# --------------------------------------------------------------------------------------------------
+# People: unsuccessful job applicants and leavers
+# --------------------------------------------------------------------------------------------------
+
+APPLICANT_PERSONAL = ("first_name", "last_name", "email", "phone")
+LEAVER_PERSONAL = (
+    "first_name",
+    "last_name",
+    "work_email",
+    "home_email",
+    "mobile_phone",
+    "date_of_birth",
+    "ni_number",
+)
+
+
+def _exempt_within(audit: Audit, retention_id: str, default: dict[str, Any]) -> dict[str, Any]:
+    exempt = (audit.retention.get(retention_id) or {}).get("exempt_when")
+    if isinstance(exempt, dict) and isinstance(exempt.get("within"), dict):
+        return exempt["within"]
+    return default
+
+
+def ret_applicant(audit: Audit) -> set[Finding]:
+    """RET-APPLICANT: status `Rejected` or `Withdrawn`, not anonymised (`first_name`, `last_name`,
+    `email`, `phone` not all empty), the decision (`rejected_at`, else `last_activity_at`)
+    `< T - 6 months`, and `keep_on_file_consent_at` empty or `< T - 12 months`.
+
+    Reading: decided row by row (any row of the record); no decision time, no finding; the
+    anonymisation is judged from the four columns, not from the staged is_anonymised; a
+    keep-on-file agreement dated after T still exempts (only "empty or < T - 12 months" violates).
+    """
+    cutoff = audit.cutoff("unsuccessful_applicants", {"months": 6})
+    keep_cutoff = cutoff_instant(
+        audit.as_of, _exempt_within(audit, "unsuccessful_applicants", {"months": 12}), audit.tz
+    )
+
+    def violates(r: Row) -> bool:
+        if norm_text(r.get("status")) not in ("rejected", "withdrawn"):
+            return False
+        if all(is_empty(r.get(c)) for c in APPLICANT_PERSONAL):
+            return False
+        decision = r.get("rejected_at")
+        if decision is None:
+            decision = r.get("last_activity_at")
+        if decision is None or not decision < cutoff:
+            return False
+        keep = r.get("keep_on_file_consent_at")
+        return keep is None or keep < keep_cutoff
+
+    return _any_row(audit, "RET-APPLICANT", "job_applications", violates)
+
+
+def ret_leaver(audit: Audit) -> set[Finding]:
+    """RET-LEAVER: not anonymised (any of the names, emails, mobile phone, date of birth or NI
+    number held) and `terminated_on < A - 6 years`.
+
+    Reading: A - 6 years on the calendar (29 February becomes 28 February); status is not
+    consulted, only the termination date; decided row by row.
+    """
+    keep_for = (audit.retention.get("leavers") or {}).get("keep_for") or {"years": 6}
+    months, days = period_months(keep_for)
+    cutoff = add_months(audit.as_of, -months) - dt.timedelta(days=days)
+    return _any_row(
+        audit,
+        "RET-LEAVER",
+        "employees",
+        lambda r: (
+            r.get("terminated_on") is not None
+            and _as_date(r["terminated_on"]) < cutoff
+            and any(not is_empty(r.get(c)) for c in LEAVER_PERSONAL)
+        ),
+    )
+
+
 RULES = {
     "RET-CALLS": ret_calls,
     "RET-PROSPECT": ret_prospect,
@@ -1044,13 +1291,19 @@ RULES = {
     "DSR-OVERDUE": dsr_overdue,
     "DSR-ERASURE-INCOMPLETE": dsr_erasure_incomplete,
     "DSR-OBJECTION-IGNORED": dsr_objection_ignored,
+    "WEB-UNDECLARED-COOKIE": web_undeclared_cookie,
+    "WEB-BEFORE-CONSENT": web_before_consent,
+    "WEB-LIFETIME": web_lifetime,
+    "WEB-CONSENT-RECORD": web_consent_record,
+    "RET-APPLICANT": ret_applicant,
+    "RET-LEAVER": ret_leaver,
 }
 
 
 def reference_findings(
     db_path: Path, data_map_dir: Path, as_of: dt.date
 ) -> set[tuple[str, str, str]]:
-    """Every violation of the 19 rules as (rule_id, dataset, record_key)."""
+    """Every violation of the 25 rules as (rule_id, dataset, record_key)."""
     audit = load_audit(Path(db_path), Path(data_map_dir), as_of)
     findings: set[Finding] = set()
     for rule in RULES.values():
