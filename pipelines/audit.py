@@ -1,30 +1,36 @@
-"""One audit run as plain functions: the CLI calls run_audit, the Dagster assets call the steps."""
+"""One audit run: its context, made once, and the CLI's way of executing the steps.
+
+`open_run` makes the run's context (run id, as-of date pinned at the start, data map and rule
+digests, suites, settings) and holds the warehouse's audit lock for as long as the run lasts;
+the run owns its working copy of the warehouse and publishes it in its last step. Both
+`privacy-audit run` (run_audit, below) and the Dagster job (defs/assets.py) execute the same
+steps (pipelines/steps.py) on this context, so they record the same run.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines import pseudonyms
 from pipelines.datamap import DataMap, load_data_map
-from pipelines.ingest.load import DatasetLoad, find_files, load_dataset
+from pipelines.ingest.load import DatasetLoad, find_files
 from pipelines.progress import progress_bar
-from pipelines.publish import audit_lock, building
-from pipelines.reporting.outputs import write_outputs
-from pipelines.rules import gx_duckdb
+from pipelines.publish import audit_lock, discard, working_copy
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
-from pipelines.rules.findings import RuleError, record_findings
-from pipelines.rules.inputs import prepare_rules
-from pipelines.rules.runs import new_run_id, record_run
+from pipelines.rules.runs import new_run_id
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
-from pipelines.staging.build import build_staging
-from pipelines.staging.phones import to_e164
-from pipelines.staging.subjects import build_subjects, shared_identifiers
 from pipelines.warehouse import connect
+
+if TYPE_CHECKING:
+    from pipelines.steps import Step
 
 
 @dataclass
@@ -47,6 +53,51 @@ class NoExports(RuntimeError):
     """Not one file of any dataset: nothing to audit (a mis-mounted export share, say)."""
 
 
+@dataclass
+class AuditRun:
+    """Everything one run decides once; the steps read and fill it."""
+
+    settings: Settings
+    data_map: DataMap
+    suites: list[Suite]
+    run_id: str
+    as_of: date
+    started: datetime
+    rules_digest: str
+    summary: AuditSummary
+    rule_rows: dict[str, int] = field(default_factory=dict)  # rows each rule's SQL returned
+    gx_counts: dict[str, int] = field(default_factory=dict)  # rows GX saw for each rule
+    published: bool = False
+    _conn: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def work(self) -> Path:
+        """The run's private copy of the warehouse (pipelines/publish.py)."""
+        return working_copy(self.settings.db_path)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The run's connection to its working copy, opened on first use."""
+        if self._conn is None:
+            self._conn = connect(self.work)
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection (Great Expectations opens the file itself)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Add the time spent in `step` to the run's stage timings (a step may run per dataset)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = self.summary.seconds
+            seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - started, 2)
+
+
 def require_exports(exports_dir: Path, data_map: DataMap, data_map_dir: Path) -> None:
     """Refuse to audit an exports folder holding no file of any dataset of the data map."""
     specs = data_map.datasets.values()
@@ -56,6 +107,63 @@ def require_exports(exports_dir: Path, data_map: DataMap, data_map_dir: Path) ->
     raise NoExports(
         f"no exports found in {exports_dir} for any dataset of {data_map_dir}: {wanted}"
     )
+
+
+@contextmanager
+def open_run(settings: Settings) -> Iterator[AuditRun]:
+    """A run's context, with the audit lock held until it ends; an unpublished working copy
+    (a failed run) is removed, leaving the last good warehouse."""
+    data_map = load_data_map(settings.data_map_dir)
+    suites = load_catalogue(settings.expectations_dir, data_map)
+    require_exports(settings.exports_dir, data_map, settings.data_map_dir)
+    started = datetime.now(UTC)
+    run_id = new_run_id(started)
+    summary = AuditSummary(run_id, settings.as_of.isoformat(), data_map.digest)
+    summary.severities = {r.id: r.severity for s in suites for r in s.rules}
+    run = AuditRun(
+        settings,
+        data_map,
+        suites,
+        run_id,
+        settings.as_of,
+        started,
+        catalogue_digest(settings.expectations_dir),
+        summary,
+    )
+    with audit_lock(settings.db_path):
+        try:
+            yield run
+        finally:
+            run.close()
+            if not run.published:
+                discard(settings.db_path)
+
+
+def run_audit(settings: Settings) -> AuditSummary:
+    """The whole audit on the exports in settings; raises on anything that prevents it."""
+    from pipelines.steps import STEPS
+
+    with open_run(settings) as run:
+        for step in STEPS:
+            if step.per_dataset:
+                _per_dataset(run, step)
+            else:
+                step.run(run)
+    return run.summary
+
+
+def _per_dataset(run: AuditRun, step: Step) -> None:
+    """A per-dataset step over every dataset, with a progress bar (by file or by dataset)."""
+    specs = list(run.data_map.datasets.values())
+    files = sum(len(find_files(run.settings.exports_dir, spec)) for spec in specs)
+    with progress_bar() as bar:
+        task = bar.add_task(step.progress, total=files if step.counts_files else len(specs))
+        advance = partial(bar.advance, task)
+        for spec in specs:
+            bar.update(task, description=f"{step.progress} {spec.name}")
+            step.run(run, spec, (lambda _: advance()) if step.counts_files else None)
+            if not step.counts_files:
+                advance()
 
 
 def generate_sample(
@@ -74,153 +182,3 @@ def generate_sample(
             settings.as_of,
             progress=lambda n: bar.advance(task, n),
         )
-
-
-def ingest(
-    conn: duckdb.DuckDBPyConnection, data_map: DataMap, exports_dir: Path
-) -> list[DatasetLoad]:
-    """Load every dataset's files into raw.*, one progress step per file."""
-    specs = list(data_map.datasets.values())
-    total = sum(len(find_files(exports_dir, spec)) for spec in specs)
-    loads = []
-    with progress_bar() as bar:
-        task = bar.add_task("loading exports", total=total)
-        for spec in specs:
-            bar.update(task, description=f"loading {spec.name}")
-            loads.append(load_dataset(conn, spec, exports_dir, lambda _: bar.advance(task)))
-    return loads
-
-
-def stage(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> dict[str, int]:
-    return {name: build_staging(conn, spec) for name, spec in data_map.datasets.items()}
-
-
-def resolve_subjects(conn: duckdb.DuckDBPyConnection, data_map: DataMap, key_file: Path) -> int:
-    secret = pseudonyms.load_secret(key_file)
-    return build_subjects(
-        conn, list(data_map.datasets.values()), secret, not_a_person_values(data_map)
-    )
-
-
-def not_a_person_values(data_map: DataMap) -> list[str]:
-    """The data map's shared identifiers, normalised as staging normalises emails and phones."""
-    values = []
-    for entry in data_map.identity.not_a_person:
-        text = entry.value.strip()
-        values.append(text.lower() if "@" in text else (to_e164(text, "GB") or text))
-    return values
-
-
-def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> list[str]:
-    """One line per identifier that links implausibly many records under different names."""
-    identity, known = data_map.identity, set(not_a_person_values(data_map))
-    found = shared_identifiers(
-        conn,
-        list(data_map.datasets.values()),
-        identity.shared_warning_records,
-        identity.shared_warning_names,
-    )
-    return [
-        f"{value} links {records:,} records under {names:,} different names: "
-        "probably shared (an office line or mailbox); list it under not_a_person in "
-        "data_map/identity.yaml if it is no one person's"
-        for value, records, names in found
-        if value not in known
-    ]
-
-
-def validate_rules(db_path: Path, suites: list[Suite]) -> dict[str, int]:
-    """Run every suite through Great Expectations on the warehouse; rows each rule returned.
-
-    The warehouse connection must be closed: GX opens its own. An erroring expectation raises.
-    """
-    from pipelines.rules.gx_duckdb import RuleCheck, validate_suite
-
-    counts = {}
-    for suite in suites:
-        checks = [
-            RuleCheck(
-                rule.id, rule.sql, rule.title, {"severity": rule.severity, "clauses": rule.clauses}
-            )
-            for rule in suite.rules
-        ]
-        for result in validate_suite(db_path, suite.suite, checks, "audit.run_parameters"):
-            counts[result.rule_id] = result.unexpected_count or 0
-    return counts
-
-
-def check_agreement(gx_counts: dict[str, int], returned: dict[str, tuple[int, int]]) -> None:
-    """GX and our own run of each rule's SQL must see the same rows, else stop the audit."""
-    differing = [
-        f"{rule}: GX {gx_counts.get(rule)}, DuckDB {rows}"
-        for rule, (rows, _) in returned.items()
-        if gx_counts.get(rule) != rows
-    ]
-    if differing:
-        raise RuleError("GX and DuckDB disagree on " + "; ".join(differing))
-
-
-def run_audit(settings: Settings) -> AuditSummary:
-    """The whole audit on the exports in settings; raises on anything that prevents it."""
-    data_map = load_data_map(settings.data_map_dir)
-    suites = load_catalogue(settings.expectations_dir, data_map)
-    started = datetime.now(UTC)
-    summary = AuditSummary(new_run_id(started), settings.as_of.isoformat(), data_map.digest)
-    summary.severities = {r.id: r.severity for s in suites for r in s.rules}
-    require_exports(settings.exports_dir, data_map, settings.data_map_dir)
-    clock = time.perf_counter()
-    with audit_lock(settings.db_path), building(settings.db_path) as work:
-        _audit(settings, data_map, suites, summary, started, work, clock)
-    return summary
-
-
-def _audit(
-    settings: Settings,
-    data_map: DataMap,
-    suites: list[Suite],
-    summary: AuditSummary,
-    started: datetime,
-    work: Path,
-    clock: float,
-) -> None:
-    """Every step of the audit on the working copy of the warehouse."""
-    clock = _lap(summary, "working_copy", clock)  # the last warehouse, copied to work on
-    with connect(work) as conn:
-        summary.loads = ingest(conn, data_map, settings.exports_dir)
-        clock = _lap(summary, "ingest", clock)
-        # the steps up to the rules run inside DuckDB (Python's GIL free) and loading does not:
-        # import GX meanwhile, after loading, so loading new files costs only what they cost
-        gx_duckdb.preload()
-        summary.staged = stage(conn, data_map)
-        clock = _lap(summary, "staging", clock)
-        summary.subjects = resolve_subjects(conn, data_map, settings.key_file)
-        summary.warnings = shared_identifier_warnings(conn, data_map)
-        clock = _lap(summary, "subjects", clock)
-        prepare_rules(conn, data_map, settings.as_of)
-        clock = _lap(summary, "text_scan", clock)
-    gx_counts = validate_rules(work, suites)
-    clock = _lap(summary, "gx", clock)
-    with connect(work) as conn:
-        returned = record_findings(conn, suites, summary.run_id, settings.as_of)
-        check_agreement(gx_counts, returned)
-        summary.findings = {rule: found for rule, (_, found) in returned.items()}
-        clock = _lap(summary, "findings", clock)
-        record_run(
-            conn,
-            summary.run_id,
-            settings.as_of,
-            started,
-            data_map.digest,
-            catalogue_digest(settings.expectations_dir),
-            summary.findings,
-            summary.seconds,
-        )
-        outputs = write_outputs(conn, data_map, suites, summary.run_id, settings.reports_dir)
-        summary.report, summary.report_note = outputs.report, outputs.note
-        _lap(summary, "reports", clock)
-
-
-def _lap(summary: AuditSummary, step: str, started: float) -> float:
-    now = time.perf_counter()
-    summary.seconds[step] = round(now - started, 2)
-    return now

@@ -61,16 +61,9 @@ def publish(db_path: Path) -> None:
         os.replace(work, db_path)
 
 
-@contextmanager
-def building(db_path: Path) -> Iterator[Path]:
-    """A private copy of the published warehouse to build in; published only if all goes well."""
-    work = start_building(db_path)
-    try:
-        yield work
-    except BaseException:
-        _remove(work)
-        raise
-    publish(db_path)
+def discard(db_path: Path) -> None:
+    """Remove an unpublished working copy (a failed run's): the last good warehouse stays."""
+    _remove(working_copy(db_path))
 
 
 def _remove(work: Path) -> None:

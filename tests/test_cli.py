@@ -101,7 +101,7 @@ def test_invalid_data_map_exits_2_naming_file_and_key(workspace: Path, capsys) -
 
 def test_validate_map_reports_the_default_map_valid(workspace: Path, capsys) -> None:
     assert main(["validate-map"]) == 0
-    assert "valid (8 datasets" in capsys.readouterr().out
+    assert "valid (12 datasets" in capsys.readouterr().out
 
 
 def test_bad_as_of_is_refused(workspace: Path, capsys) -> None:
@@ -132,19 +132,19 @@ def test_an_erroring_rule_fails_the_audit(workspace: Path, capsys) -> None:
     # a column that does not exist is caught before any data is touched (exit 2, see
     # validate-map); a rule that fails on the data itself (a conversion) fails the audit
     path.write_text(
-        text.replace("where t.started_at < cutoff.cutoff", "where t.no_such_column < cutoff.cutoff")
+        text.replace("and c.recording_file is not null", "and c.no_such_column is not null")
     )
     assert main(["run", "--as-of", AS_OF, "--expectations", str(suites)]) == 2
-    assert "rule RET-CHAT reads column 'no_such_column'" in capsys.readouterr().err
+    assert "rule RET-CALLS reads column 'no_such_column'" in capsys.readouterr().err
     path.write_text(
         text.replace(
-            "where t.started_at < cutoff.cutoff",
-            "where cast(t.chat_id as integer) > 0 and t.started_at < cutoff.cutoff",
+            "and c.recording_file is not null",
+            "and cast(c.unique_id as integer) > 0 and c.recording_file is not null",
         )
     )
     assert main(["run", "--as-of", AS_OF, "--expectations", str(suites)]) == 1
     message = capsys.readouterr().err
-    assert "RET-CHAT" in message and "Conversion Error" in message
+    assert "RET-CALLS" in message and "Conversion Error" in message
     # neither a pass nor findings: nothing is published, and no half-built copy is left
     assert not (workspace / "warehouse.duckdb").exists()
     assert not (workspace / "warehouse.building.duckdb").exists()

@@ -19,6 +19,10 @@ DEFAULT_DATASETS = {
     "chat_transcripts",
     "rights_requests",
     "disclosures",
+    "cookie_scans",
+    "cookie_consents",
+    "job_applications",
+    "employees",
 }
 
 
@@ -71,6 +75,10 @@ def test_default_keys_are_the_documented_ones(data_map):
         "chat_transcripts": ["chat_id"],
         "rights_requests": ["ref"],
         "disclosures": [],
+        "cookie_scans": ["cookie_name"],
+        "cookie_consents": [],
+        "job_applications": ["application_id"],
+        "employees": ["employee_number"],
     }
 
 

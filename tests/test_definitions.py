@@ -7,11 +7,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import audit_settings
+from conftest import RULES, audit_settings
 
 from pipelines.audit import run_audit
 from pipelines.defs import build_definitions
-from pipelines.defs.resources import AuditPaths
+from pipelines.defs.resources import AuditResource
 from pipelines.sample import DATASETS, generate_estate
 from pipelines.settings import Settings
 
@@ -95,7 +95,37 @@ def test_dagster_job_and_cli_build_identical_tables(tmp_path: Path, monkeypatch)
                 if r.event_type_value == "ASSET_CHECK_EVALUATION"
             )
         }
-        assert len(checks) == 19
+        assert len(checks) == len(RULES)
+
+    cli, dagster = _run_row(tmp_path / "cli.duckdb"), _run_row(published)
+    assert cli == dagster  # the same run record, apart from ids and times
+    assert set(cli["seconds"]) >= {"ingest", "staging", "subjects", "gx", "findings"}
+
+
+TIMES = {"run_id", "started_at", "finished_at", "loaded_at", "generated_at"}
+
+
+def _without_times(value: object) -> object:
+    """The value with run ids, times and durations taken out, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_times(v) for k, v in value.items() if k not in TIMES}
+    if isinstance(value, list):
+        return [_without_times(v) for v in value]
+    return value
+
+
+def _run_row(db: Path) -> dict:
+    import json
+
+    with duckdb.connect(str(db), read_only=True) as conn:
+        cursor = conn.execute("select * from audit.runs")
+        names = [d[0] for d in cursor.description]
+        (row,) = cursor.fetchall()
+    record = dict(zip(names, row, strict=True))
+    for name in ("findings_by_rule", "rows_by_dataset", "manifest", "seconds"):
+        record[name] = json.loads(record[name])
+    record["seconds"] = {step: 0 for step in record["seconds"]}  # which stages, not how long
+    return _without_times(record)
 
 
 @pytest.mark.parametrize("asset", ["raw_orders", "staging_orders"])
@@ -125,14 +155,14 @@ def test_a_dagster_run_and_a_cli_audit_exclude_each_other(tmp_path: Path) -> Non
     seen: list[str] = []
 
     @dg.op
-    def meanwhile(paths: AuditPaths) -> None:  # while a Dagster run holds its paths
+    def meanwhile(audit: AuditResource) -> None:  # while a Dagster run holds the run
         try:
             run_audit(settings)
         except AuditRunning as error:
             seen.append(str(error))
 
     dg.GraphDefinition("g", node_defs=[meanwhile]).to_job(
-        resource_defs={"paths": build_definitions(settings).resources["paths"]}
+        resource_defs={"audit": build_definitions(settings).resources["audit"]}
     ).execute_in_process()
     assert seen and "an audit is already running" in seen[0]
     assert settings.db_path.read_bytes() == before

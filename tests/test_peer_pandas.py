@@ -25,7 +25,7 @@ from conftest import RULES, audit_settings
 from pipelines.audit import run_audit
 from pipelines.datamap import load_data_map
 from pipelines.rules.catalogue import load_catalogue
-from pipelines.rules.findings import record_findings
+from pipelines.rules.findings import evaluate_rules, record_findings
 from pipelines.sample import generate_estate
 from pipelines.warehouse import connect
 
@@ -106,6 +106,7 @@ def test_peer_agrees_on_edge_cases(peer: ModuleType, warehouse: Path, tmp_path: 
         _add_edge_cases(conn)
         suites = load_catalogue(REPO / "expectations", load_data_map(REPO / "data_map"))
         run_id = "99990101T000000000000Z"  # sorts after the audit's own run
+        evaluate_rules(conn, suites)
         record_findings(conn, suites, run_id, AS_OF)
         conn.execute(
             "insert into audit.runs (run_id, as_of, status) values (?, ?, 'completed')",

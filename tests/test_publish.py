@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import audit_settings
 
-from pipelines import audit
+from pipelines import steps
 from pipelines.audit import run_audit
 from pipelines.cli import main
 from pipelines.publish import audit_lock
@@ -79,7 +79,7 @@ def test_a_failed_audit_leaves_the_last_good_warehouse(settings: Settings, monke
     def fail_half_way(*args, **kwargs):
         raise RuntimeError("disk full (simulated)")
 
-    monkeypatch.setattr(audit, "record_findings", fail_half_way)
+    monkeypatch.setattr(steps, "record_findings", fail_half_way)
     with pytest.raises(RuntimeError, match="simulated"):
         run_audit(settings.with_(as_of=date(2026, 11, 8)))
     assert _digest(settings.db_path) == before

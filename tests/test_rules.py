@@ -15,7 +15,7 @@ from conftest import DISCLOSURES_HEADER, REPO, RIGHTS_HEADER, SENDS_HEADER, Esta
 
 from pipelines.datamap import load_data_map
 from pipelines.rules.catalogue import load_catalogue
-from pipelines.rules.findings import record_findings
+from pipelines.rules.findings import evaluate_rules, record_findings
 from pipelines.rules.inputs import prepare_rules
 from pipelines.staging.subjects import build_subjects
 
@@ -33,6 +33,7 @@ def audit(
     build_subjects(estate.conn, list(estate.data_map.datasets.values()), b"secret")
     prepare_rules(estate.conn, estate.data_map, as_of)
     suites = load_catalogue(expectations, estate.data_map)
+    evaluate_rules(estate.conn, suites)
     record_findings(estate.conn, suites, run_id, as_of)
     rows = estate.query(
         "select rule_id, dataset, record_key from audit.findings where run_id = ?", [run_id]

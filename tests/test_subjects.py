@@ -390,7 +390,7 @@ def test_keys_computed_in_duckdb_equal_the_python_hmac(secret):
 
 
 def test_the_switchboard_links_nobody_and_a_shared_number_is_named(estate, layouts) -> None:
-    from pipelines.audit import not_a_person_values, shared_identifier_warnings
+    from pipelines.staging.identity import not_a_person_values, shared_identifier_warnings
 
     switchboard = "01908 000000"  # data_map/identity.yaml: BetterBox's switchboard
     office = "07700 900777"  # an office line several staff call from, not in the data map

@@ -1,4 +1,12 @@
-"""Resources: the warehouse (DuckDBResource) and where the audit reads its inputs."""
+"""The run-scoped audit resource: the run's context, its lock and its working copy.
+
+For the whole Dagster run (the in-process executor: one process, every step) the resource holds
+the context `privacy-audit run` makes (pipelines/audit.py, open_run): one run id, the as-of date
+pinned when the run starts (or given in the run's config: schedules and the sensor pin it), the
+warehouse's audit lock (a CLI audit started meanwhile is refused, and the other way round), the
+working copy the steps build in, and its publish. Assets execute the steps of pipelines/steps.py
+on it.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +16,15 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
-from pipelines.publish import audit_lock, working_copy
+from pipelines.audit import AuditRun, open_run
 from pipelines.settings import Settings
 
 
-class AuditPaths(dg.ConfigurableResource):
-    """Folders and files of the audit; defaults come from PRIVACY_AUDIT_* or the project layout.
-
-    A run holds the warehouse's audit lock for as long as it uses this resource (the whole run,
-    with the in-process executor), so a CLI audit started meanwhile is refused instead of
-    deleting this run's working copy, and the other way round. The as-of date is pinned when the
-    run starts: a run over midnight audits one day throughout.
-    """
+class AuditResource(dg.ConfigurableResource):
+    """Where the audit reads and writes, and the as-of date (YYYY-MM-DD; empty: the day the run
+    starts). Defaults come from PRIVACY_AUDIT_* or the project layout."""
 
     exports_dir: str
     db_path: str
@@ -29,48 +32,51 @@ class AuditPaths(dg.ConfigurableResource):
     expectations_dir: str
     reports_dir: str
     key_file: str
-    as_of: str = ""  # YYYY-MM-DD; empty means the day the run starts
+    as_of: str = ""
+
+    _run: AuditRun | None = PrivateAttr(default=None)
+
+    def settings(self) -> Settings:
+        return Settings(
+            exports_dir=Path(self.exports_dir),
+            data_map_dir=Path(self.data_map_dir),
+            expectations_dir=Path(self.expectations_dir),
+            db_path=Path(self.db_path),
+            reports_dir=Path(self.reports_dir),
+            key_file=Path(self.key_file),
+            as_of=date.fromisoformat(self.as_of) if self.as_of else date.today(),
+        )
 
     @contextmanager
-    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[AuditPaths]:
-        with audit_lock(Path(self.db_path)):
-            if self.as_of:
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[AuditResource]:
+        with open_run(self.settings()) as run:
+            self._run = run
+            try:
                 yield self
-            else:
-                yield AuditPaths(**{**self.model_dump(), "as_of": date.today().isoformat()})
+            finally:
+                self._run = None
 
     @property
-    def audit_date(self) -> date:
-        return date.fromisoformat(self.as_of) if self.as_of else date.today()
-
-    @property
-    def exports(self) -> Path:
-        return Path(self.exports_dir)
-
-    @property
-    def published(self) -> Path:
-        return Path(self.db_path)
-
-    @property
-    def reports(self) -> Path:
-        return Path(self.reports_dir)
-
-    @property
-    def key(self) -> Path:
-        return Path(self.key_file)
+    def run(self) -> AuditRun:
+        if self._run is None:
+            raise RuntimeError("the audit resource is used outside a Dagster run")
+        return self._run
 
 
 def default_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
-        # the job builds in a copy; the reports asset publishes it (pipelines/publish.py)
-        "warehouse": DuckDBResource(database=str(working_copy(settings.db_path))),
-        "paths": AuditPaths(
+        "audit": AuditResource(
             exports_dir=str(settings.exports_dir),
             db_path=str(settings.db_path),
             data_map_dir=str(settings.data_map_dir),
             expectations_dir=str(settings.expectations_dir),
             reports_dir=str(settings.reports_dir),
-            as_of=settings.as_of.isoformat() if settings.as_of != date.today() else "",
             key_file=str(settings.key_file),
-        ),
+            as_of=settings.as_of.isoformat() if settings.as_of != date.today() else "",
+        )
     }
+
+
+def pinned_as_of(day: date) -> dict:
+    """Run config that pins a run's as-of date (schedules and the sensor use it)."""
+    return {"resources": {"audit": {"config": {"as_of": day.isoformat()}}}}

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.datamap import DataMap
+from pipelines.defs.resources import pinned_as_of
 from pipelines.ingest.load import audited_hashes, find_files, sha256_of
 
 
@@ -61,7 +63,13 @@ def new_exports_sensor(
             )
         run_key = hashlib.sha256(json.dumps({n: now[n] for n in fresh}).encode()).hexdigest()
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(run_key=run_key, tags={"new_files": str(len(fresh))})],
+            run_requests=[
+                dg.RunRequest(
+                    run_key=run_key,
+                    run_config=pinned_as_of(date.today()),  # the day the files were seen
+                    tags={"new_files": str(len(fresh))},
+                )
+            ],
             cursor=json.dumps(now, sort_keys=True),
         )
 

@@ -1,7 +1,10 @@
-"""Run every rule's SQL in DuckDB into audit.findings: one row per violation, no cap.
+"""Each rule's SQL runs once, in DuckDB, into audit.rule_rows; findings are made from those rows.
 
-A finding is one (rule, dataset, record key); several rows the SQL returns for the same record
-become one finding with their details joined. first_seen_run carries over from earlier runs.
+evaluate_rules executes every rule's SQL exactly once and keeps what it returned
+(audit.rule_rows: rule, dataset, record key, detail). Great Expectations then validates those
+rows (rules/gx_duckdb.py reads them, never the rule SQL), and record_findings turns them into
+audit.findings: one row per (rule, dataset, record key), several rows for the same record joined
+into one detail, no cap; first_seen_run carries over from earlier runs.
 """
 
 from __future__ import annotations
@@ -24,21 +27,26 @@ class RuleError(RuntimeError):
     """A rule's SQL failed or returned the wrong columns: the audit cannot be trusted."""
 
 
-def record_findings(
-    conn: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str, as_of: object
-) -> dict[str, tuple[int, int]]:
-    """Insert this run's findings; return per rule (rows the SQL returned, findings)."""
-    conn.execute(FINDINGS_DDL)
-    conn.execute("delete from audit.findings where run_id = ?", [run_id])
-    counts = {}
-    for suite, rule in all_rules(suites):
-        counts[rule.id] = _run_rule(conn, suite, rule, run_id, as_of)
-    return counts
+RULE_ROWS_DDL = """
+create or replace table audit.rule_rows (
+    rule_id varchar, dataset varchar, record_key varchar, detail varchar
+)
+"""
 
 
-def _run_rule(
-    conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule, run_id: str, as_of: object
-) -> tuple[int, int]:
+def rule_rows_query(rule_id: str) -> str:
+    """What GX validates for a rule: the rows its one execution returned."""
+    return f"select * from audit.rule_rows where rule_id = {literal(rule_id)}"
+
+
+def evaluate_rules(conn: duckdb.DuckDBPyConnection, suites: list[Suite]) -> dict[str, int]:
+    """Execute every rule's SQL once into audit.rule_rows; rows returned per rule."""
+    conn.execute(RULE_ROWS_DDL)
+    return {rule.id: execute_rule(conn, suite, rule) for suite, rule in all_rules(suites)}
+
+
+def execute_rule(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> int:
+    """The one place a rule's SQL executes."""
     try:
         conn.execute(f"create or replace temp table _rule_rows as {rule.sql}")
     except duckdb.Error as error:
@@ -52,12 +60,34 @@ def _run_rule(
         )
     dataset = "dataset" if rule.dataset is None else literal(rule.dataset)
     conn.execute(
-        f"""
+        f"insert into audit.rule_rows select {literal(rule.id)}, {dataset}, "
+        "cast(record_key as varchar), cast(detail as varchar) from _rule_rows"
+    )
+    returned = conn.execute("select count(*) from _rule_rows").fetchall()[0][0]
+    conn.execute("drop table _rule_rows")
+    return returned
+
+
+def record_findings(
+    conn: duckdb.DuckDBPyConnection, suites: list[Suite], run_id: str, as_of: object
+) -> dict[str, int]:
+    """Insert this run's findings from audit.rule_rows; return the findings per rule."""
+    conn.execute(FINDINGS_DDL)
+    conn.execute("delete from audit.findings where run_id = ?", [run_id])
+    return {
+        rule.id: _record_rule(conn, suite, rule, run_id, as_of) for suite, rule in all_rules(suites)
+    }
+
+
+def _record_rule(
+    conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule, run_id: str, as_of: object
+) -> int:
+    conn.execute(
+        """
         insert into audit.findings
         with found as (
-            select {dataset} as dataset, cast(record_key as varchar) as record_key,
-                   string_agg(distinct detail, '; ' order by detail) as detail
-            from _rule_rows group by all
+            select dataset, record_key, string_agg(distinct detail, '; ' order by detail) as detail
+            from audit.rule_rows where rule_id = $rule group by all
         ),
         earlier as (
             select dataset, record_key, min(first_seen_run) as first_seen_run,
@@ -88,9 +118,6 @@ def _run_rule(
             "clauses": rule.clauses,
         },
     )
-    returned = conn.execute("select count(*) from _rule_rows").fetchall()[0][0]
-    found = conn.execute(
+    return conn.execute(
         "select count(*) from audit.findings where run_id = ? and rule_id = ?", [run_id, rule.id]
     ).fetchall()[0][0]
-    conn.execute("drop table _rule_rows")
-    return returned, found
