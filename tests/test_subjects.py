@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import stat
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -419,8 +420,8 @@ def test_the_switchboard_links_nobody_and_a_shared_number_is_named(estate, layou
     warnings = shared_identifier_warnings(
         estate.conn, estate.data_map.model_copy(update={"identity": identity})
     )
+    where = Path(estate.data_map.directory) / "identity.yaml"  # the map the audit read
     assert warnings == [
         "+447700900777 links 5 records under 5 different names: probably shared (an office "
-        "line or mailbox); list it under not_a_person in data_map/identity.yaml if it is no "
-        "one person's"
+        f"line or mailbox); list it under not_a_person in {where} if it is no one person's"
     ]

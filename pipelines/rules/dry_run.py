@@ -54,8 +54,8 @@ def _unknown_reads(rule, data_map: DataMap, path: str) -> list[Problem]:
         Problem(
             path,
             f"rules.{rule.id}.reads",
-            f"rule {rule.id} reads dataset '{name}', which data_map/datasets/ does not have",
-            f"add data_map/datasets/{name}.yaml, or remove the rule from the catalogue",
+            f"rule {rule.id} reads dataset '{name}', which {_datasets(data_map)}/ does not have",
+            f"add {_datasets(data_map)}/{name}.yaml, or remove the rule from the catalogue",
         )
         for name in rule.reads
         if name not in data_map.datasets and name != "all datasets"
@@ -82,7 +82,7 @@ def _bind(conn: duckdb.DuckDBPyConnection, rule, data_map: DataMap, path: str) -
                         )
                     break
                 column = found["column"] or found["bare"]
-                problems.append(_missing(rule, table, column, path))
+                problems.append(_missing(rule, table, column, path, data_map))
                 conn.execute(
                     f"alter table staging.{ident(table)} add column {ident(column)} varchar"
                 )
@@ -105,8 +105,12 @@ def _table_of(sql: str, found: re.Match) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def _missing(rule, table: str, column: str, path: str) -> Problem:
-    spec = f"data_map/datasets/{table}.yaml"
+def _datasets(data_map: DataMap) -> str:
+    return str(Path(data_map.directory or "data_map") / "datasets")
+
+
+def _missing(rule, table: str, column: str, path: str, data_map: DataMap) -> Problem:
+    spec = f"{_datasets(data_map)}/{table}.yaml"
     return Problem(
         path,
         f"rules.{rule.id}.sql",

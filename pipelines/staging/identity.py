@@ -3,6 +3,8 @@ about identifiers that look shared."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from pipelines.datamap import DataMap
@@ -22,6 +24,7 @@ def not_a_person_values(data_map: DataMap) -> list[str]:
 def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> list[str]:
     """One line per identifier that links implausibly many records under different names."""
     identity, known = data_map.identity, set(not_a_person_values(data_map))
+    where = Path(data_map.directory or "data_map") / "identity.yaml"
     found = shared_identifiers(
         conn,
         list(data_map.datasets.values()),
@@ -30,8 +33,8 @@ def shared_identifier_warnings(conn: duckdb.DuckDBPyConnection, data_map: DataMa
     )
     return [
         f"{value} links {records:,} records under {names:,} different names: "
-        "probably shared (an office line or mailbox); list it under not_a_person in "
-        "data_map/identity.yaml if it is no one person's"
+        f"probably shared (an office line or mailbox); list it under not_a_person in "
+        f"{where} if it is no one person's"
         for value, records, names in found
         if value not in known
     ]
