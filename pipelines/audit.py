@@ -47,6 +47,10 @@ class AuditSummary:
     warnings: list[str] = field(default_factory=list)
     report: Path | None = None
     report_note: str = ""
+    outputs: list[Path] = field(default_factory=list)  # every file the run wrote
+    new: dict[str, int] = field(default_factory=dict)  # per rule, since the previous run
+    resolved: dict[str, int] = field(default_factory=dict)
+    previous_run: str | None = None
 
 
 class NoExports(RuntimeError):

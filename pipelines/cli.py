@@ -181,7 +181,11 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
     out.print(f"run {summary.run_id} ({timings})")
     if summary.report_note:
         out.print(f"[yellow]{summary.report_note}[/]")
-    if summary.report:
+    if summary.outputs:
+        out.print(f"written to {summary.outputs[0].parent}/ (and reports/latest/):", soft_wrap=True)
+        for path in summary.outputs:
+            out.print(f"  {path.name}: {OUTPUT_WORDS.get(path.name, 'output')}", soft_wrap=True)
+    elif summary.report:
         out.print(f"report: {summary.report}", soft_wrap=True)
     if gaps:
         out.print(
@@ -190,15 +194,45 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
         )
 
 
+OUTPUT_WORDS = {
+    "report.html": "the management report",
+    "report.pdf": "the management report, printable",
+    "findings.csv": "every finding, for analysts",
+    "findings.parquet": "every finding, for analysts",
+    "resolved.csv": "the previous audit's findings that are gone, for analysts",
+    "resolved.parquet": "the previous audit's findings that are gone, for analysts",
+    "ropa.csv": "the record of processing activities (ICO template)",
+    "ropa.xlsx": "the record of processing activities, for Excel",
+}
+
+
 def _print_findings(summary: AuditSummary) -> None:
     order = {severity: i for i, severity in enumerate(SEVERITY_ORDER)}
-    table = Table("rule", "severity", "findings", title="findings")
+    compared = summary.previous_run is not None
+    columns = ["rule", "severity", "findings"] + (["new", "resolved"] if compared else [])
+    table = Table(*columns, title="findings")
     for rule, count in sorted(
         summary.findings.items(), key=lambda item: (order[summary.severities[item[0]]], item[0])
     ):
-        table.add_row(rule, summary.severities[rule], f"{count:,}")
+        changes = [f"{summary.new.get(rule, 0):,}", f"{summary.resolved.get(rule, 0):,}"]
+        table.add_row(rule, summary.severities[rule], f"{count:,}", *(changes if compared else []))
     out.print(table)
-    out.print(f"{sum(summary.findings.values()):,} findings in {len(summary.findings)} rules")
+    totals = {
+        s: sum(n for rule, n in summary.findings.items() if summary.severities[rule] == s)
+        for s in SEVERITY_ORDER
+    }
+    by_severity = ", ".join(f"{n:,} {s}" for s, n in totals.items() if n)
+    out.print(
+        f"{sum(summary.findings.values()):,} findings in {len(summary.findings)} rules"
+        + (f" ({by_severity})" if by_severity else "")
+    )
+    if compared:
+        out.print(
+            f"since the previous audit (run {summary.previous_run}): "
+            f"{sum(summary.new.values()):,} new, {sum(summary.resolved.values()):,} resolved"
+        )
+    else:
+        out.print("first audit of this warehouse: every finding is new")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pipelines.audit import AuditRun
 from pipelines.datamap import DatasetSpec
 from pipelines.ingest.load import load_dataset
 from pipelines.publish import publish, start_building
+from pipelines.reporting.changes import compare
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import gx_duckdb
 from pipelines.rules.findings import RuleError, evaluate_rules, record_findings, rule_rows_query
@@ -108,7 +109,11 @@ def validate(run: AuditRun) -> Metadata:
 
 def findings(run: AuditRun) -> Metadata:
     """audit.findings from the rule rows."""
-    run.summary.findings = record_findings(run.connection(), run.suites, run.run_id, run.as_of)
+    conn = run.connection()
+    run.summary.findings = record_findings(conn, run.suites, run.run_id, run.as_of)
+    changes = compare(conn, run.run_id)  # the figures the report shows too
+    run.summary.new, run.summary.resolved = changes.new, changes.resolved
+    run.summary.previous_run = changes.previous_run
     found = run.summary.findings
     by_severity = {
         level: sum(n for rule, n in found.items() if run.summary.severities[rule] == level)
@@ -118,6 +123,8 @@ def findings(run: AuditRun) -> Metadata:
         "run_id": run.run_id,
         "findings": sum(found.values()),
         **{f"findings_{k}": v for k, v in by_severity.items()},
+        "new_since_previous_run": changes.new_total,
+        "resolved_since_previous_run": changes.resolved_total,
     }
 
 
@@ -141,6 +148,7 @@ def report(run: AuditRun) -> Metadata:
     conn = run.connection()
     outputs = write_outputs(conn, run.data_map, run.suites, run.run_id, run.settings.reports_dir)
     run.summary.report, run.summary.report_note = outputs.report, outputs.note
+    run.summary.outputs = outputs.files
     run.close()
     publish(run.settings.db_path)
     run.published = True

@@ -7,7 +7,6 @@ first (plotly shows &lt;b&gt; as the text <b>).
 from __future__ import annotations
 
 import html
-from datetime import date
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -19,6 +18,7 @@ COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#e0a800", "low":
 STATUS_COLOURS = {"broken": "#b3261e", "checked": "#2e7d32", "unchecked": "#9e9e9e"}
 FONT = "Segoe UI, Helvetica Neue, Arial, sans-serif"
 LABEL_CHARS = 60
+Severities = tuple[str, ...]
 
 
 def text(value: object) -> str:
@@ -55,13 +55,13 @@ def _layout(fig: go.Figure, height: int, **extra: object) -> go.Figure:
     return fig
 
 
-def by_severity(counts: dict[str, int]) -> go.Figure:
+def by_severity(counts: dict[str, int], severities: Severities = SEVERITY_ORDER) -> go.Figure:
     fig = go.Figure(
         go.Bar(
-            x=[s.capitalize() for s in SEVERITY_ORDER],
-            y=[counts.get(s, 0) for s in SEVERITY_ORDER],
-            marker_color=[COLOURS[s] for s in SEVERITY_ORDER],
-            text=[counts.get(s, 0) for s in SEVERITY_ORDER],
+            x=[s.capitalize() for s in severities],
+            y=[counts.get(s, 0) for s in severities],
+            marker_color=[COLOURS[s] for s in severities],
+            text=[counts.get(s, 0) for s in severities],
             textposition="outside",
             hovertemplate="%{x}: %{y} open findings<extra></extra>",
         )
@@ -69,10 +69,15 @@ def by_severity(counts: dict[str, int]) -> go.Figure:
     return _layout(fig, 280, yaxis_title="open findings", showlegend=False)
 
 
-def _stacked(labels: list[str], series: dict[str, list[int]], anchors: list[str]) -> go.Figure:
+def _stacked(
+    labels: list[str],
+    series: dict[str, list[int]],
+    anchors: list[str],
+    severities: Severities = SEVERITY_ORDER,
+) -> go.Figure:
     """Horizontal bars, one per label (first label on top), stacked by severity."""
     fig = go.Figure()
-    for severity in SEVERITY_ORDER:
+    for severity in severities:
         fig.add_bar(
             y=labels,
             x=series[severity],
@@ -86,14 +91,15 @@ def _stacked(labels: list[str], series: dict[str, list[int]], anchors: list[str]
     return _layout(fig, 90 + 34 * max(len(labels), 1), barmode="stack", xaxis_title="open findings")
 
 
-def by_area(rules: list[RuleView]) -> go.Figure:
+def by_area(rules: list[RuleView], severities: Severities = SEVERITY_ORDER) -> go.Figure:
     areas: dict[str, dict[str, int]] = {}
     for rule in sorted(rules, key=lambda r: r.rank):
         area = areas.setdefault(rule.area, dict.fromkeys(SEVERITY_ORDER, 0))
         area[rule.severity] = area.get(rule.severity, 0) + rule.count
     names = sorted(areas, key=lambda a: tuple(-areas[a][s] for s in SEVERITY_ORDER))
     series = {s: [areas[a][s] for a in names] for s in SEVERITY_ORDER}
-    return _stacked([text(area_label(a)) for a in names], series, [f"#area-{a}" for a in names])
+    anchors = [f"#area-{a}" for a in names]
+    return _stacked([text(area_label(a)) for a in names], series, anchors, severities)
 
 
 def area_label(area: str) -> str:
@@ -118,28 +124,30 @@ def by_rule(rules: list[RuleView]) -> go.Figure:
     return _layout(fig, 80 + 30 * max(len(shown), 1), showlegend=False, xaxis_title="open findings")
 
 
-def trend(series: dict[str, list]) -> go.Figure:
+def trend(series: dict[str, list], severities: Severities = SEVERITY_ORDER) -> go.Figure:
+    """One point per audit run, in the order they ran (labels: as-of dates, numbered when
+    several runs share one)."""
     fig = go.Figure()
-    dates = [d.isoformat() if isinstance(d, date) else d for d in series["as_of"]]
-    for severity in SEVERITY_ORDER:
+    dates = series["label"]
+    for severity in severities:
         fig.add_scatter(
             x=dates, y=series[severity], name=severity.capitalize(), mode="lines+markers",
             line={"color": COLOURS[severity], "width": 3},
-            hovertemplate="as of %{x}: %{y} " + severity + "<extra></extra>",
+            hovertemplate="audit as of %{x}: %{y} " + severity + "<extra></extra>",
         )  # fmt: skip
     fig.add_scatter(
         x=dates, y=series["total"], name="All open findings", mode="lines+markers",
         line={"color": "#222", "width": 2, "dash": "dot"},
-        hovertemplate="as of %{x}: %{y} in all<extra></extra>",
+        hovertemplate="audit as of %{x}: %{y} in all<extra></extra>",
     )  # fmt: skip
-    fig.update_xaxes(type="date", tickformat="%d %b %Y", tickvals=dates)
+    fig.update_xaxes(type="category")
     return _layout(fig, 320, yaxis_title="open findings", yaxis_rangemode="tozero")
 
 
-def ages(buckets: dict[str, dict[str, int]]) -> go.Figure:
+def ages(buckets: dict[str, dict[str, int]], severities: Severities = SEVERITY_ORDER) -> go.Figure:
     labels = list(buckets)
     fig = go.Figure()
-    for severity in SEVERITY_ORDER:
+    for severity in severities:
         fig.add_bar(
             x=labels, y=[buckets[b].get(severity, 0) for b in labels],
             name=severity.capitalize(), marker_color=COLOURS[severity],
@@ -148,10 +156,10 @@ def ages(buckets: dict[str, dict[str, int]]) -> go.Figure:
     return _layout(fig, 300, barmode="stack", yaxis_title="open findings")
 
 
-def by_system(systems: list[SystemView]) -> go.Figure:
+def by_system(systems: list[SystemView], severities: Severities = SEVERITY_ORDER) -> go.Figure:
     series = {s: [view.counts.get(s, 0) for view in systems] for s in SEVERITY_ORDER}
     anchors = [f"#system-{view.id}" for view in systems]
-    return _stacked([text(view.name) for view in systems], series, anchors)
+    return _stacked([text(view.name) for view in systems], series, anchors, severities)
 
 
 def coverage(clauses: list[ClauseView]) -> go.Figure:

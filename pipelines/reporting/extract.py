@@ -1,4 +1,5 @@
-"""The analyst extract: one run's findings as findings.csv and findings.parquet.
+"""The analyst extract: one run's findings as findings.csv and findings.parquet, and the
+previous run's findings this run no longer has as resolved.csv and resolved.parquet.
 
 Both files are written by DuckDB `COPY` straight from audit.findings (no copy of the rows in
 Python), owner-only (mode 0600: record keys point at people), and swapped into place only once
@@ -16,11 +17,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines.datamap import DataMap
+from pipelines.reporting.changes import previous_run_id
 from pipelines.rules.catalogue import SEVERITY_ORDER
 from pipelines.warehouse import table_exists
 
 CSV_NAME = "findings.csv"
 PARQUET_NAME = "findings.parquet"
+RESOLVED_NAMES = ("resolved.csv", "resolved.parquet")
 OWNER_ONLY = 0o600
 
 # The characters a spreadsheet reads as the start of a formula (OWASP), and their full-width forms.
@@ -41,7 +44,7 @@ run_findings as (
            s.system, f.record_key, f.subject_key, f.detail, f.first_seen_run, f.first_seen_as_of
     from audit.findings f
     left join systems s on s.dataset = f.dataset
-    where f.run_id = $run_id
+    where {which}
 )
 select {columns}
 from run_findings
@@ -65,21 +68,42 @@ def write_extract(
     }
     csv_columns = ", ".join(_csv_cell(name) for name in COLUMNS)
     parquet_columns = ", ".join(COLUMNS)
-    csv_path = _copy_owner_only(
-        conn,
-        FINDINGS_SQL.format(columns=csv_columns),
-        "(format csv, header, force_quote *)",
-        params,
-        out_dir / CSV_NAME,
+    this_run = "f.run_id = $run_id"
+    previous = previous_run_id(conn, run_id)
+    # the previous run's findings whose rule, dataset and record key this run does not have
+    gone = (
+        "f.run_id = $previous and not exists (select 1 from audit.findings t "
+        "where t.run_id = $run_id and t.rule_id = f.rule_id and t.dataset = f.dataset "
+        "and t.record_key = f.record_key)"
     )
-    parquet_path = _copy_owner_only(
-        conn,
-        FINDINGS_SQL.format(columns=parquet_columns),
-        "(format parquet)",
-        params,
-        out_dir / PARQUET_NAME,
-    )
-    return [csv_path, parquet_path]
+    written = []
+    for which, (csv_name, parquet_name), extra in (
+        (this_run, (CSV_NAME, PARQUET_NAME), {}),
+        (
+            gone if previous else f"{this_run} and false",
+            RESOLVED_NAMES,
+            {"previous": previous} if previous else {},
+        ),
+    ):
+        written.append(
+            _copy_owner_only(
+                conn,
+                FINDINGS_SQL.format(columns=csv_columns, which=which),
+                "(format csv, header, force_quote *)",
+                params | extra,
+                out_dir / csv_name,
+            )
+        )
+        written.append(
+            _copy_owner_only(
+                conn,
+                FINDINGS_SQL.format(columns=parquet_columns, which=which),
+                "(format parquet)",
+                params | extra,
+                out_dir / parquet_name,
+            )
+        )
+    return written
 
 
 def run_as_of(conn: duckdb.DuckDBPyConnection, run_id: str) -> date:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from pipelines.datamap import DataMap
 from pipelines.reporting import charts, diagram, model, queries
+from pipelines.reporting.changes import compare
 from pipelines.reporting.status import status
 from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
 
@@ -56,9 +57,11 @@ def report_context(
 ) -> dict[str, object]:
     run = queries.this_run(conn, run_id)
     previous = queries.previous_run(conn, run)
+    changes = compare(conn, run_id)
     rules = model.build_rules(conn, data_map, suites, run_id)
-    model.add_previous(rules, queries.counts_by_rule(conn, previous.run_id) if previous else None)
+    model.add_previous(conn, data_map, rules, changes)
     ordered = sorted(rules.values(), key=lambda r: r.rank)
+    severities = shown_severities(ordered)
     clauses = model.build_clauses(data_map, rules)
     systems = model.build_systems(conn, data_map, rules, run_id)
     ages = model.age_buckets(queries.age_counts(conn, run_id), rules, run.as_of)
@@ -77,13 +80,14 @@ def report_context(
         "areas": area_rows(suites, ordered),
         "ages": ages,
         "trend": trend,
-        "new_findings": queries.new_findings(conn, run_id),
+        "changes": changes,
+        "resolved": [r for r in ordered if r.resolved],
         "files": queries.loaded_files(conn),
         "manifest": queries.run_manifest(conn, run_id),
-        "severities": SEVERITY_ORDER,
+        "severities": severities,
         "generated": datetime.now(UTC),
         "plotly_js": Markup(plotly.offline.get_plotlyjs()),  # trusted: the bundled library
-        "charts": chart_specs(data_map, ordered, clauses, systems, ages, trend),
+        "charts": chart_specs(data_map, ordered, clauses, systems, ages, trend, severities),
     }
 
 
@@ -93,15 +97,22 @@ def oldest_open(rules: list[model.RuleView]) -> model.RuleView | None:
     return min(found, key=lambda r: (r.open_since, r.rank)) if found else None
 
 
-def chart_specs(data_map, rules, clauses, systems, ages, trend) -> dict[str, Chart]:
+def shown_severities(rules: list[model.RuleView]) -> tuple[str, ...]:
+    """The severities some rule of the catalogue (or a finding of the run) has, in order:
+    a tile, legend entry or column for a severity no rule has would only be noise."""
+    present = {rule.severity for rule in rules}
+    return tuple(s for s in SEVERITY_ORDER if s in present) or SEVERITY_ORDER
+
+
+def chart_specs(data_map, rules, clauses, systems, ages, trend, severities) -> dict[str, Chart]:
     counts = {s: sum(r.count for r in rules if r.severity == s) for s in SEVERITY_ORDER}
     figures = {
-        "severity": charts.by_severity(counts),
-        "area": charts.by_area(rules),
+        "severity": charts.by_severity(counts, severities),
+        "area": charts.by_area(rules, severities),
         "rule": charts.by_rule(rules),
-        "trend": charts.trend(trend),
-        "age": charts.ages(ages),
-        "system": charts.by_system(systems),
+        "trend": charts.trend(trend, severities),
+        "age": charts.ages(ages, severities),
+        "system": charts.by_system(systems, severities),
         "coverage": charts.coverage(clauses),
         "datamap": diagram.sankey(data_map),
     }
@@ -159,13 +170,14 @@ def change_words(change: int | None) -> str:
     return f"▲ {change} more" if change > 0 else f"▼ {-change} fewer"
 
 
-def age_words(since: date | None, as_of: date) -> str:
-    """How long something has been open, in words a manager uses."""
+def age_words(since: date | None, as_of: date, new: bool = True) -> str:
+    """How long something has been open, in words a manager uses; `new`: first seen in this
+    run (a finding first seen by an earlier audit as of the same date is not new)."""
     if since is None:
         return ""
     days = (as_of - since).days
     if days <= 0:
-        return "new in this audit"
+        return "new in this audit" if new else "seen by an earlier audit as of this date"
     if days < 60:
         return f"{days} days"
     months = round(days / 30.44)

@@ -15,12 +15,13 @@ import duckdb
 
 from pipelines.datamap import DataMap
 from pipelines.reporting import queries
+from pipelines.reporting.changes import Changes
 from pipelines.reporting.masking import mask_key, redact, short_subject
 from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
 
 EXAMPLES_PER_RULE = 20
 AGE_BUCKETS = (  # (label, most days open)
-    ("New in this audit", 0),
+    ("First seen as of this date", 0),
     ("Under 3 months", 91),
     ("3 to 6 months", 183),
     ("6 to 12 months", 366),
@@ -35,6 +36,7 @@ class ExampleView:
     dataset: str
     detail: str
     open_since: date
+    new: bool = False  # first seen in this run
 
 
 @dataclass
@@ -46,14 +48,21 @@ class RuleView:
     clauses: list[str]
     count: int = 0
     previous: int | None = None
+    new: int = 0  # findings the previous run did not have
+    resolved: int = 0  # findings of the previous run this one has not
     open_since: date | None = None
     datasets: list[str] = field(default_factory=list)
     systems: list[str] = field(default_factory=list)
     examples: list[ExampleView] = field(default_factory=list)
+    resolved_examples: list[ExampleView] = field(default_factory=list)
 
     @property
     def rank(self) -> tuple[int, int, str]:
         return (severity_rank(self.severity), -self.count, self.id)
+
+    @property
+    def all_new(self) -> bool:
+        return bool(self.count) and self.new == self.count
 
 
 @dataclass
@@ -129,25 +138,42 @@ def build_rules(
         if name not in rule.systems:
             rule.systems.append(name)
     for example in queries.examples(conn, run_id, EXAMPLES_PER_RULE):
-        rules[example.rule_id].examples.append(example_view(data_map, example))
+        rules[example.rule_id].examples.append(example_view(data_map, example, run_id))
     return rules
 
 
-def example_view(data_map: DataMap, example: queries.Example) -> ExampleView:
+def example_view(data_map: DataMap, example: queries.Example, run_id: str) -> ExampleView:
     return ExampleView(
         mask_key(data_map, example.dataset, example.record_key),
         short_subject(example.subject_key),
         example.dataset,
         redact(example.detail),
         example.open_since,
+        example.first_seen_run == run_id,
     )
 
 
-def add_previous(rules: dict[str, RuleView], previous: dict[str, int] | None) -> None:
-    if previous is None:
+def add_previous(
+    conn: duckdb.DuckDBPyConnection,
+    data_map: DataMap,
+    rules: dict[str, RuleView],
+    changes: Changes,
+) -> None:
+    """Counts of the previous run, and what is new and resolved since (changes.py)."""
+    for rule_id, n in changes.new.items():
+        rules[rule_id].new = n
+    if changes.previous_run is None:
         return
+    previous = queries.counts_by_rule(conn, changes.previous_run)
     for rule in rules.values():
         rule.previous = previous.get(rule.id, 0)
+        rule.resolved = changes.resolved.get(rule.id, 0)
+    for example in queries.resolved_examples(
+        conn, changes.run_id, changes.previous_run, EXAMPLES_PER_RULE
+    ):
+        if example.rule_id in rules:
+            view = example_view(data_map, example, changes.run_id)
+            rules[example.rule_id].resolved_examples.append(view)
 
 
 def system_of(data_map: DataMap, dataset: str) -> tuple[str, str, str]:
@@ -205,16 +231,24 @@ def age_buckets(
 
 
 def trend_series(points: list[queries.TrendPoint]) -> dict[str, list]:
-    """Per run (in as-of order): as_of, run_id and the count of each severity and in total."""
+    """Per run, in the order they ran: as_of, run_id, a label (the as-of date, numbered when
+    several runs share it) and the count of each severity and in total."""
     runs: dict[str, dict] = {}
     for p in points:
         run = runs.setdefault(p.run_id, {"as_of": p.as_of, **dict.fromkeys(SEVERITY_ORDER, 0)})
         if p.severity is not None:
             run[p.severity] = run.get(p.severity, 0) + p.count
-    ordered = sorted(runs.items(), key=lambda item: (item[1]["as_of"], item[0]))
+    ordered = sorted(runs.items())
+    seen: dict[date, int] = defaultdict(int)
+    labels = []
+    for _, run in ordered:
+        seen[run["as_of"]] += 1
+        label = f"{run['as_of']:%d %b %Y}"
+        labels.append(label if seen[run["as_of"]] == 1 else f"{label} ({seen[run['as_of']]})")
     series: dict[str, list] = {
         "run_id": [run_id for run_id, _ in ordered],
         "as_of": [run["as_of"] for _, run in ordered],
+        "label": labels,
     }
     for severity in SEVERITY_ORDER:
         series[severity] = [run[severity] for _, run in ordered]

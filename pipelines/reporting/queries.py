@@ -13,6 +13,7 @@ from datetime import date
 
 import duckdb
 
+from pipelines.reporting.changes import resolved_query
 from pipelines.warehouse import table_columns, table_exists
 
 
@@ -61,6 +62,7 @@ class Example:
     subject_key: str | None
     detail: str | None
     open_since: date
+    first_seen_run: str = ""
 
 
 class ReportError(RuntimeError):
@@ -78,14 +80,14 @@ def this_run(conn: duckdb.DuckDBPyConnection, run_id: str) -> Run:
 
 
 def previous_run(conn: duckdb.DuckDBPyConnection, run: Run) -> Run | None:
-    """The latest earlier audit: an earlier as-of date, or the same date run before."""
+    """The audit run recorded just before this one (by run, whatever its as-of date)."""
     rows = conn.execute(
         """
         select run_id, as_of, status from audit.runs
-        where as_of < $as_of or (as_of = $as_of and run_id < $run)
-        order by as_of desc, run_id desc limit 1
+        where run_id < $run and status = 'completed'
+        order by run_id desc limit 1
         """,
-        {"as_of": run.as_of, "run": run.run_id},
+        {"run": run.run_id},
     ).fetchall()
     return Run(*rows[0]) if rows else None
 
@@ -122,14 +124,6 @@ def counts_by_rule(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
     return dict(rows)
 
 
-def new_findings(conn: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """Findings this run saw first."""
-    return conn.execute(
-        "select count(*) from audit.findings where run_id = ? and first_seen_run = ?",
-        [run_id, run_id],
-    ).fetchall()[0][0]
-
-
 def age_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, date, int]]:
     """(rule, first seen as-of, findings): few rows, as first_seen_as_of is some run's as-of."""
     return conn.execute(
@@ -142,16 +136,16 @@ def age_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, 
 
 
 def trend(conn: duckdb.DuckDBPyConnection, run: Run) -> list[TrendPoint]:
-    """Open findings per severity of every audit up to this one (one point per run)."""
+    """Open findings per severity of every audit run up to this one (one point per run)."""
     rows = conn.execute(
         """
         select r.run_id, r.as_of, f.severity, count(f.run_id)
         from audit.runs r left join audit.findings f on f.run_id = r.run_id
-        where r.as_of < $as_of or (r.as_of = $as_of and r.run_id <= $run)
+        where r.run_id <= $run and r.status = 'completed'
         group by r.run_id, r.as_of, f.severity
-        order by r.as_of, r.run_id, f.severity
+        order by r.run_id, f.severity
         """,
-        {"as_of": run.as_of, "run": run.run_id},
+        {"run": run.run_id},
     ).fetchall()
     return [TrendPoint(*row) for row in rows]
 
@@ -160,7 +154,8 @@ def examples(conn: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> lis
     """Up to per_rule findings of each rule, the longest open first."""
     rows = conn.execute(
         """
-        select rule_id, dataset, record_key, subject_key, detail, first_seen_as_of
+        select rule_id, dataset, record_key, subject_key, detail, first_seen_as_of,
+               first_seen_run
         from audit.findings where run_id = $run
         qualify row_number() over (
             partition by rule_id order by first_seen_as_of, dataset, record_key
@@ -168,6 +163,25 @@ def examples(conn: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> lis
         order by rule_id, first_seen_as_of, dataset, record_key
         """,
         {"run": run_id, "n": per_rule},
+    ).fetchall()
+    return [Example(*row) for row in rows]
+
+
+def resolved_examples(
+    conn: duckdb.DuckDBPyConnection, run_id: str, previous: str | None, per_rule: int
+) -> list[Example]:
+    """Up to per_rule findings of each rule that the previous run had and this one has not."""
+    if not previous:
+        return []
+    rows = conn.execute(
+        f"""
+        select rule_id, dataset, record_key, subject_key, detail, first_seen_as_of,
+               first_seen_run
+        from ({resolved_query(previous)})
+        qualify row_number() over (partition by rule_id order by dataset, record_key) <= $n
+        order by rule_id, dataset, record_key
+        """,
+        {"run": run_id, "previous": previous or "", "n": per_rule},
     ).fetchall()
     return [Example(*row) for row in rows]
 
