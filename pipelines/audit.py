@@ -51,6 +51,7 @@ class AuditSummary:
     new: dict[str, int] = field(default_factory=dict)  # per rule, since the previous run
     resolved: dict[str, int] = field(default_factory=dict)
     previous_run: str | None = None
+    decided: dict[str, int] = field(default_factory=dict)  # findings per decision state
 
 
 class NoExports(RuntimeError):

@@ -226,6 +226,15 @@ def _print_findings(summary: AuditSummary) -> None:
         f"{sum(summary.findings.values()):,} findings in {len(summary.findings)} rules"
         + (f" ({by_severity})" if by_severity else "")
     )
+    decided = {k: n for k, n in summary.decided.items() if k not in ("open", "reopened")}
+    if decided or summary.decided.get("reopened"):
+        words = ", ".join(
+            f"{n:,} {state.replace('_', ' ')}" for state, n in sorted(decided.items())
+        )
+        out.print(
+            f"decided (decisions.yaml, kept apart from the open ones): {words or 'none'}; "
+            f"reopened (decision expired): {summary.decided.get('reopened', 0):,}"
+        )
     if compared:
         out.print(
             f"since the previous audit (run {summary.previous_run}): "

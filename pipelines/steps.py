@@ -20,6 +20,7 @@ from pipelines.publish import publish, start_building
 from pipelines.reporting.changes import compare
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import gx_duckdb
+from pipelines.rules.decisions import apply_decisions
 from pipelines.rules.findings import RuleError, evaluate_rules, record_findings, rule_rows_query
 from pipelines.rules.inputs import prepare_rules
 from pipelines.rules.runs import record_run
@@ -111,6 +112,7 @@ def findings(run: AuditRun) -> Metadata:
     """audit.findings from the rule rows."""
     conn = run.connection()
     run.summary.findings = record_findings(conn, run.suites, run.run_id, run.as_of)
+    run.summary.decided = apply_decisions(conn, run.data_map, run.run_id, run.as_of)
     changes = compare(conn, run.run_id)  # the figures the report shows too
     run.summary.new, run.summary.resolved = changes.new, changes.resolved
     run.summary.previous_run = changes.previous_run

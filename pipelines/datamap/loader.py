@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipelines.datamap.decisions import Decision
 from pipelines.datamap.models import (
     DataMap,
     DatasetSpec,
@@ -71,7 +72,12 @@ def load_data_map(directory: Path | str) -> DataMap:
         cookies = _build_list(
             Cookie, _read_kind(path, "cookies", problems), path, "cookies", problems
         )
-    if problems or None in (policy, systems, recipients, retention, rules, cookies):
+    decisions: list[Decision] | None = []
+    if (directory / "decisions.yaml").is_file():  # optional: what the DPO decided
+        path = directory / "decisions.yaml"
+        found = _read_kind(path, "decisions", problems)
+        decisions = _build_list(Decision, found, path, "decisions", problems) if found else []
+    if problems or None in (policy, systems, recipients, retention, rules, cookies, decisions):
         for spec in datasets.values():  # a problem elsewhere must not hide these
             problems += check_dataset(spec, directory / "datasets" / f"{spec.name}.yaml")
         raise DataMapError(problems)
@@ -85,6 +91,7 @@ def load_data_map(directory: Path | str) -> DataMap:
         digest=digest(directory),
         identity=identity or Identity(),
         cookies=cookies or [],
+        decisions=decisions or [],
         directory=str(directory),
     )
     problems.extend(check_data_map(data_map, directory))

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipelines.datamap.decisions import Decision
 from pipelines.datamap.retention import Cookie, RetentionSchedule
 
 ColumnType = Literal[
@@ -207,6 +208,7 @@ class DataMap(_Strict):
     digest: str
     identity: Identity = Identity()
     cookies: list[Cookie] = []  # the website's cookie inventory (cookies.yaml)
+    decisions: list[Decision] = []  # what the company decided about findings (decisions.yaml)
     directory: str = ""  # the folder the data map was read from
 
     def system(self, system_id: str) -> System | None:

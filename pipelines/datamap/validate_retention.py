@@ -1,4 +1,4 @@
-"""Checks of retention.yaml and cookies.yaml against the datasets they name."""
+"""Checks of retention.yaml, cookies.yaml and decisions.yaml against the datasets they name."""
 
 from __future__ import annotations
 
@@ -104,4 +104,14 @@ def check_cookies(data_map: DataMap, path: Path) -> list[Problem]:
         Problem(str(path), "cookies", f"cookie '{name}' is listed twice", "keep one entry")
         for name, n in Counter(c.name for c in data_map.cookies).items()
         if n > 1
+    ]
+
+
+def check_decisions(data_map: DataMap, path: Path) -> list[Problem]:
+    """A decision about one finding must name a dataset of the data map (rule ids are checked
+    against the catalogue when it is loaded)."""
+    return [
+        Problem(str(path), f"decisions[{i}].dataset", f"unknown dataset '{d.dataset}'", FIX_DATASET)
+        for i, d in enumerate(data_map.decisions)
+        if d.dataset and d.dataset not in data_map.datasets
     ]

@@ -12,7 +12,11 @@ from pipelines.countries import country_code
 from pipelines.datamap.models import DataMap, DatasetSpec
 from pipelines.datamap.problems import Problem, check_timezone
 from pipelines.datamap.taxonomy import unknown
-from pipelines.datamap.validate_retention import check_cookies, check_retention
+from pipelines.datamap.validate_retention import (
+    check_cookies,
+    check_decisions,
+    check_retention,
+)
 
 RESERVED = {"record_key", "is_anonymised"}
 
@@ -34,6 +38,7 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
             )
     problems += check_retention(data_map, directory / "retention.yaml")
     problems += check_cookies(data_map, directory / "cookies.yaml")
+    problems += check_decisions(data_map, directory / "decisions.yaml")
     problems += [
         Problem(
             str(directory / "rules.yaml"),

@@ -60,6 +60,7 @@ def report_context(
     changes = compare(conn, run_id)
     rules = model.build_rules(conn, data_map, suites, run_id)
     model.add_previous(conn, data_map, rules, changes)
+    decided = model.build_decided(conn, data_map, rules, run_id)
     ordered = sorted(rules.values(), key=lambda r: r.rank)
     severities = shown_severities(ordered)
     clauses = model.build_clauses(data_map, rules)
@@ -81,6 +82,8 @@ def report_context(
         "ages": ages,
         "trend": trend,
         "changes": changes,
+        "decided": decided,
+        "unmatched_decisions": queries.unmatched_decisions(conn, run_id),
         "resolved": [r for r in ordered if r.resolved],
         "files": queries.loaded_files(conn),
         "manifest": queries.run_manifest(conn, run_id),

@@ -50,6 +50,8 @@ class RuleView:
     previous: int | None = None
     new: int = 0  # findings the previous run did not have
     resolved: int = 0  # findings of the previous run this one has not
+    decided: int = 0  # findings a decision keeps apart (not counted in `count`)
+    reopened: int = 0  # open findings whose decision expired
     open_since: date | None = None
     datasets: list[str] = field(default_factory=list)
     systems: list[str] = field(default_factory=list)
@@ -254,3 +256,27 @@ def trend_series(points: list[queries.TrendPoint]) -> dict[str, list]:
         series[severity] = [run[severity] for _, run in ordered]
     series["total"] = [sum(run[s] for s in SEVERITY_ORDER) for _, run in ordered]
     return series
+
+
+@dataclass
+class DecidedView:
+    rule: RuleView
+    state: str
+    decision: str
+    count: int
+    records: list[str]  # masked record keys, at most 5
+
+
+def build_decided(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rules: dict[str, RuleView], run_id: str
+) -> list[DecidedView]:
+    """Findings kept apart from the open ones by a decision, per rule and decision."""
+    views = []
+    for group in queries.decided(conn, run_id):
+        rule = rules[group.rule_id]
+        rule.decided += group.count
+        keys = [mask_key(data_map, dataset, key) for dataset, key in group.records]
+        views.append(DecidedView(rule, group.state, group.decision, group.count, keys))
+    for rule_id, n in queries.reopened(conn, run_id).items():
+        rules[rule_id].reopened = n
+    return sorted(views, key=lambda v: (v.rule.rank, v.state))

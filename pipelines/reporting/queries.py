@@ -65,6 +65,15 @@ class Example:
     first_seen_run: str = ""
 
 
+# a finding still to deal with: no decision, or one that expired (rules/decisions.py);
+# coalesce: warehouses from before decisions
+def is_open(alias: str = "") -> str:
+    return f"coalesce({alias}decision_state, 'open') in ('open', 'reopened')"
+
+
+OPEN = is_open()
+
+
 class ReportError(RuntimeError):
     """The warehouse cannot give a report for the run asked for."""
 
@@ -94,9 +103,9 @@ def previous_run(conn: duckdb.DuckDBPyConnection, run: Run) -> Run | None:
 
 def rule_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[RuleCount]:
     rows = conn.execute(
-        """
+        f"""
         select rule_id, dataset, count(*), min(first_seen_as_of)
-        from audit.findings where run_id = ?
+        from audit.findings where run_id = ? and {OPEN}
         group by rule_id, dataset order by rule_id, dataset
         """,
         [run_id],
@@ -118,7 +127,8 @@ def recorded_rules(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[Recorde
 
 def counts_by_rule(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
     rows = conn.execute(
-        "select rule_id, count(*) from audit.findings where run_id = ? group by rule_id",
+        f"select rule_id, count(*) from audit.findings where run_id = ? and {OPEN} "
+        "group by rule_id",
         [run_id],
     ).fetchall()
     return dict(rows)
@@ -127,9 +137,10 @@ def counts_by_rule(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, in
 def age_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, date, int]]:
     """(rule, first seen as-of, findings): few rows, as first_seen_as_of is some run's as-of."""
     return conn.execute(
-        """
+        f"""
         select rule_id, first_seen_as_of, count(*) from audit.findings
-        where run_id = ? group by rule_id, first_seen_as_of order by rule_id, first_seen_as_of
+        where run_id = ? and {OPEN}
+        group by rule_id, first_seen_as_of order by rule_id, first_seen_as_of
         """,
         [run_id],
     ).fetchall()
@@ -138,9 +149,9 @@ def age_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, 
 def trend(conn: duckdb.DuckDBPyConnection, run: Run) -> list[TrendPoint]:
     """Open findings per severity of every audit run up to this one (one point per run)."""
     rows = conn.execute(
-        """
+        f"""
         select r.run_id, r.as_of, f.severity, count(f.run_id)
-        from audit.runs r left join audit.findings f on f.run_id = r.run_id
+        from audit.runs r left join audit.findings f on f.run_id = r.run_id and {is_open("f.")}
         where r.run_id <= $run and r.status = 'completed'
         group by r.run_id, r.as_of, f.severity
         order by r.run_id, f.severity
@@ -153,10 +164,10 @@ def trend(conn: duckdb.DuckDBPyConnection, run: Run) -> list[TrendPoint]:
 def examples(conn: duckdb.DuckDBPyConnection, run_id: str, per_rule: int) -> list[Example]:
     """Up to per_rule findings of each rule, the longest open first."""
     rows = conn.execute(
-        """
+        f"""
         select rule_id, dataset, record_key, subject_key, detail, first_seen_as_of,
                first_seen_run
-        from audit.findings where run_id = $run
+        from audit.findings where run_id = $run and {OPEN}
         qualify row_number() over (
             partition by rule_id order by first_seen_as_of, dataset, record_key
         ) <= $n
@@ -233,3 +244,57 @@ def run_manifest(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, obje
         return {}
     rows = conn.execute("select manifest from audit.runs where run_id = ?", [run_id]).fetchall()
     return json.loads(rows[0][0]) if rows and rows[0][0] else {}
+
+
+@dataclass(frozen=True)
+class DecidedGroup:
+    """Findings of one rule under one decision: how many, and a few of their records."""
+
+    rule_id: str
+    state: str  # accepted_risk, false_positive or in_progress
+    decision: str
+    count: int
+    records: tuple[tuple[str, str], ...]  # (dataset, record key), at most 5
+
+
+def decided(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[DecidedGroup]:
+    """The run's findings a decision keeps apart from the open ones (decisions.yaml)."""
+    if "decision_state" not in table_columns(conn, "audit", "findings"):
+        return []
+    rows = conn.execute(
+        f"""
+        select rule_id, decision_state, decision, count(*),
+               list(struct_pack(dataset, record_key) order by dataset, record_key)[1:5]
+        from audit.findings where run_id = ? and not {OPEN}
+        group by all order by rule_id, decision_state, decision
+        """,
+        [run_id],
+    ).fetchall()
+    return [
+        DecidedGroup(rule, state, words, n, tuple((r["dataset"], r["record_key"]) for r in keys))
+        for rule, state, words, n, keys in rows
+    ]
+
+
+def reopened(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Per rule: open findings whose decision expired."""
+    if "decision_state" not in table_columns(conn, "audit", "findings"):
+        return {}
+    return dict(
+        conn.execute(
+            "select rule_id, count(*) from audit.findings "
+            "where run_id = ? and decision_state = 'reopened' group by rule_id",
+            [run_id],
+        ).fetchall()
+    )
+
+
+def unmatched_decisions(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:
+    """Decisions that named no finding of the run: (rule, dataset, record key, decision)."""
+    if not table_exists(conn, "audit", "decisions"):
+        return []
+    return conn.execute(
+        "select rule_id, dataset, record_key, decision from audit.decisions "
+        "where run_id = ? and findings = 0 order by rule_id, dataset, record_key",
+        [run_id],
+    ).fetchall()

@@ -72,6 +72,7 @@ def load_catalogue(directory: Path | str, data_map: DataMap) -> list[Suite]:
         Problem(str(directory), dup, "rule id used twice", "give each rule its own id")
         for dup in sorted({i for i in ids if ids.count(i) > 1})
     ]
+    problems += _check_links(data_map, set(ids), directory)
     if not problems:  # every rule bound against the data map (datasets, columns)
         from pipelines.rules.dry_run import check_rules
 
@@ -106,6 +107,29 @@ def _check_suite(suite: Suite, path: Path, data_map: DataMap) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _check_links(data_map: DataMap, ids: set[str], directory: Path) -> list[Problem]:
+    """Rules the data map names (retention rows' `rule`, decisions) must be in the catalogue."""
+    folder = Path(data_map.directory or "data_map")
+    named = [
+        (folder / "retention.yaml", f"retention.rules.{row.id}.rule", row.rule)
+        for row in data_map.retention.rules
+        if row.rule
+    ] + [
+        (folder / "decisions.yaml", f"decisions[{i}].rule", d.rule)
+        for i, d in enumerate(data_map.decisions)
+    ]
+    return [
+        Problem(
+            str(file),
+            key,
+            f"rule '{rule}' is not in the catalogue",
+            f"use a rule id of {directory}/",
+        )
+        for file, key, rule in named
+        if rule not in ids
+    ]
 
 
 def catalogue_digest(directory: Path | str) -> str:

@@ -18,7 +18,8 @@ FINDINGS_DDL = """
 create table if not exists audit.findings (
     run_id varchar, as_of date, rule_id varchar, title varchar, severity varchar, area varchar,
     clause_ids varchar[], dataset varchar, record_key varchar, subject_key varchar,
-    detail varchar, first_seen_run varchar, first_seen_as_of date
+    detail varchar, first_seen_run varchar, first_seen_as_of date,
+    decision_state varchar, decision varchar
 )
 """
 
@@ -73,6 +74,8 @@ def record_findings(
 ) -> dict[str, int]:
     """Insert this run's findings from audit.rule_rows; return the findings per rule."""
     conn.execute(FINDINGS_DDL)
+    for column in ("decision_state", "decision"):  # warehouses from before decisions
+        conn.execute(f"alter table audit.findings add column if not exists {column} varchar")
     conn.execute("delete from audit.findings where run_id = ?", [run_id])
     return {
         rule.id: _record_rule(conn, suite, rule, run_id, as_of) for suite, rule in all_rules(suites)
@@ -102,7 +105,8 @@ def _record_rule(
         )
         select $run, $as_of::date, $rule, $title, $severity, $area, $clauses, f.dataset,
                f.record_key, s.subject_key, f.detail,
-               coalesce(e.first_seen_run, $run), coalesce(e.first_seen_as_of, $as_of::date)
+               coalesce(e.first_seen_run, $run), coalesce(e.first_seen_as_of, $as_of::date),
+               'open', null
         from found f
         left join earlier e using (dataset, record_key)
         left join subjects s using (dataset, record_key)
