@@ -2,12 +2,12 @@
 
 Loading is incremental by file: a file already loaded with the same content and the same dataset
 spec is left alone; a changed or vanished file has its rows removed (and is reloaded if present).
-Every load records `rows read = rows loaded + rows rejected` in raw._loads, and checks it.
+Every load records `rows read = rows loaded + rows rejected` in raw._loads, and checks it; the
+rows of raw._loads themselves are kept by loads_table.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,37 +19,36 @@ from pipelines.conversions import register_functions, rejection
 from pipelines.datamap.models import DatasetSpec
 from pipelines.ingest import quality
 from pipelines.ingest.files import ReadResult, Reject
+from pipelines.ingest.loads_table import (
+    FileLoad,
+    audited_hashes,
+    create_loads_table,
+    duplicate_load,
+    previous_load,
+    record_load,
+    sha256_of,
+    spec_digest,
+)
 from pipelines.ingest.readers import read_file
 from pipelines.warehouse import ident, table_columns, table_exists, unordered
 
+__all__ = [
+    "DatasetLoad",
+    "FileLoad",
+    "ReconciliationError",
+    "audited_hashes",
+    "find_files",
+    "load_dataset",
+    "sha256_of",
+    "spec_digest",
+]
+
 INCOMING = "_incoming"
 HASHING_THREADS = 2
-LOADS_DDL = """
-create table if not exists raw._loads (
-    dataset varchar, source_file varchar, size_bytes bigint, sha256 varchar, spec_digest varchar,
-    status varchar, message varchar, rows_read bigint, rows_loaded bigint, rows_rejected bigint,
-    loaded_at timestamptz
-)
-"""
 
 
 class ReconciliationError(RuntimeError):
     """Rows read differ from rows loaded plus rows rejected: the load cannot be trusted."""
-
-
-@dataclass
-class FileLoad:
-    dataset: str
-    source_file: str
-    size_bytes: int
-    sha256: str
-    status: str = "loaded"
-    message: str = ""
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    gap: str = ""  # why the file could not be audited (in full), else empty
-    notes: list[quality.Note] = field(default_factory=list)
 
 
 @dataclass
@@ -85,31 +84,6 @@ def find_files(exports_dir: Path, spec: DatasetSpec) -> list[Path]:
     )
 
 
-def sha256_of(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
-def audited_hashes(db_path: Path) -> set[str]:
-    """SHA-256 of every file the published warehouse has read (none if it has read nothing)."""
-    if not db_path.is_file():
-        return set()
-    try:
-        with duckdb.connect(str(db_path), read_only=True) as conn:
-            return {
-                sha for (sha,) in conn.execute("select distinct sha256 from raw._loads").fetchall()
-            }
-    except duckdb.CatalogException:  # a warehouse that never loaded a file
-        return set()
-
-
-def spec_digest(spec: DatasetSpec) -> str:
-    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
-
-
 def load_dataset(
     conn: duckdb.DuckDBPyConnection,
     spec: DatasetSpec,
@@ -117,8 +91,7 @@ def load_dataset(
     on_file: Callable[[FileLoad], None] | None = None,
 ) -> DatasetLoad:
     """Bring raw.<dataset> in line with the files now in exports/<dataset>/."""
-    conn.execute(LOADS_DDL)
-    conn.execute("alter table raw._loads add column if not exists gap varchar")
+    create_loads_table(conn)
     register_functions(conn)  # a required column may be a phone or a country
     digest = spec_digest(spec)
     _forget_other_specs(conn, spec.name, digest)
@@ -145,63 +118,21 @@ def load_dataset(
         )
         absent = FileLoad(spec.name, f"{spec.name}/", 0, "", "missing", result.missing)
         absent.gap = result.missing
-        _record(conn, absent, digest)
+        record_load(conn, absent, digest)
     for name, path in current.items():
         sha = hashes[name]
         if known.get(name) == sha:
-            result.files.append(_previous(conn, spec.name, name))
+            result.files.append(previous_load(conn, spec.name, name))
         elif sha in owners:
-            result.files.append(_duplicate(conn, spec.name, path, name, sha, owners[sha], digest))
+            result.files.append(
+                duplicate_load(conn, spec.name, path, name, sha, owners[sha], digest)
+            )
         else:
             result.files.append(_load_file(conn, spec, path, name, sha, digest))
             owners[sha] = name
         if on_file:
             on_file(result.files[-1])
     return result
-
-
-def _duplicate(
-    conn: duckdb.DuckDBPyConnection,
-    dataset: str,
-    path: Path,
-    name: str,
-    sha: str,
-    original: str,
-    digest: str,
-) -> FileLoad:
-    """The same content dropped twice, or renamed: read once, the copy recorded and skipped."""
-    load = FileLoad(
-        dataset,
-        name,
-        path.stat().st_size,
-        sha,
-        "duplicate",
-        f"{name}: same content as {original}; not loaded again",
-    )
-    _record(conn, load, digest)
-    return load
-
-
-def _previous(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileLoad:
-    row = conn.execute(
-        "select size_bytes, sha256, status, message, rows_read, rows_loaded, rows_rejected, "
-        "coalesce(gap, '') from raw._loads where dataset = ? and source_file = ?",
-        [dataset, name],
-    ).fetchall()[0]
-    size, sha, status, message, read, loaded, rejected, gap = row
-    return FileLoad(
-        dataset,
-        name,
-        size,
-        sha,
-        "unchanged" if status == "loaded" else status,
-        message,
-        read,
-        loaded,
-        rejected,
-        gap,
-        quality.notes_of(conn, dataset, name),
-    )
 
 
 def _forget_other_specs(conn: duckdb.DuckDBPyConnection, dataset: str, digest: str) -> None:
@@ -250,7 +181,7 @@ def _load_file(
             if read.problem:  # the file as a whole could not be read as declared
                 reason = read.problem
             load.gap = f"{name}: {reason}" if reason else ""
-        _record(conn, load, digest)
+        record_load(conn, load, digest)
         conn.execute(f"drop table if exists {INCOMING}")
         conn.execute("commit")
     except BaseException:
@@ -329,22 +260,3 @@ def _reconcile(
             f"{name}: read {load.rows_read} rows but loaded {load.rows_loaded} and rejected "
             f"{load.rows_rejected}"
         )
-
-
-def _record(conn: duckdb.DuckDBPyConnection, load: FileLoad, digest: str) -> None:
-    conn.execute(
-        "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
-        [
-            load.dataset,
-            load.source_file,
-            load.size_bytes,
-            load.sha256,
-            digest,
-            load.status,
-            load.message,
-            load.rows_read,
-            load.rows_loaded,
-            load.rows_rejected,
-            load.gap or None,
-        ],
-    )

@@ -20,8 +20,10 @@ GX IS PINNED TO 1.24.1 BECAUSE OF THIS MODULE: it subclasses `SQLDatasource` and
 `SqlAlchemyExecutionEngine` and relies on non-public parts of them (the engine's `_connection`
 attribute, `get_connection()` being the one place queries get their connection, `close()`,
 the data source's `execution_engine_type`, registration of a data source class by its `type`
-literal) and on the shape of `exception_info`. Every use of GX stays in this module; re-check it
-(tests/test_gx_duckdb.py) before moving the pin.
+literal) and on the shape of `exception_info` (read by gx_checks.check_results). Every import of
+GX and every non-public name of it stays in this module; the GX-free half (the checks, their
+results, the expectation query) is in gx_checks.py. Re-check both (tests/test_gx_duckdb.py) before
+moving the pin.
 
 `great_expectations` takes seconds to import, so it is imported inside the functions: importing
 this module stays cheap.
@@ -29,53 +31,33 @@ this module stays cheap.
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pipelines.rules.gx_checks import (
+    RULE_ID_META_KEY,
+    CheckResult,
+    RuleCheck,
+    ValidationError,
+    check_results,
+    check_rule_ids,
+    connection_string,
+    expectation_query,
+    open_connection,
+    split_table,
+)
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
 
 RESULT_FORMAT = "SUMMARY"  # success and the observed row count; no row is copied into the result
-RULE_ID_META_KEY = "rule_id"
 
 __all__ = ["CheckResult", "RuleCheck", "ValidationError", "suite_json", "validate_suite"]
-
-
-@dataclass(frozen=True)
-class RuleCheck:
-    rule_id: str
-    sql: str  # DuckDB SQL returning the violating rows
-    description: str
-    meta: dict  # free-form, copied into the expectation meta (severity, clauses, ...)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    rule_id: str
-    success: bool  # True: no violating rows
-    unexpected_count: int | None
-    error: str | None  # GX exception_info message when the expectation errored, else None
-
-
-class ValidationError(RuntimeError):
-    """The GX run failed: an expectation errored, or GX could not be set up or run.
-
-    An erroring expectation is a failed audit run, never a finding or a pass. `results` holds
-    every rule's result when the run got that far (empty otherwise); `rule_ids` the rules whose
-    expectation errored.
-    """
-
-    def __init__(self, message: str, results: tuple[CheckResult, ...] = ()) -> None:
-        super().__init__(message)
-        self.results = results
-        self.rule_ids = tuple(result.rule_id for result in results if result.error is not None)
 
 
 def preload() -> None:
@@ -113,13 +95,13 @@ def validate_suite(
     only has to exist: the rule SQL does not read the batch. Results come back in the order of
     `checks`. Raises ValidationError naming every rule whose expectation errored.
     """
-    _check_rule_ids(checks)
+    check_rule_ids(checks)
     if not checks:
         return []
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"{db_path}: no such DuckDB file")
-    schema_name, table_name = _split_table(batch_table)
+    schema_name, table_name = split_table(batch_table)
 
     import great_expectations as gx
 
@@ -129,7 +111,7 @@ def validate_suite(
     try:
         datasource = context.data_sources.add_duckdb(
             name="audit_warehouse",
-            connection_string=_connection_string(db_path),
+            connection_string=connection_string(db_path),
             kwargs={"connect_args": {"read_only": True}},
         )
         with warnings.catch_warnings():
@@ -155,7 +137,7 @@ def validate_suite(
         if datasource is not None:
             _release(datasource)
 
-    results = _check_results(checks, run.results)
+    results = check_results(checks, run.results)
     errored = [result for result in results if result.error is not None]
     if errored:
         listed = "; ".join(f"{result.rule_id}: {result.error}" for result in errored)
@@ -168,31 +150,12 @@ def validate_suite(
 
 def suite_json(suite_name: str, checks: list[RuleCheck]) -> dict:
     """The GX ExpectationSuite as a JSON-able dict (suite.to_json_dict()), for writing to disk."""
-    _check_rule_ids(checks)
+    check_rule_ids(checks)
     return _build_suite(suite_name, checks).to_json_dict()
-
-
-def expectation_query(check: RuleCheck) -> str:
-    """The UnexpectedRowsExpectation query for a rule: its SQL, made to mention `{batch}`.
-
-    The rule SQL does not read the batch; the always-true count over it only satisfies GX. The
-    SQL goes on lines of its own (a trailing `--` comment cannot swallow the closing parenthesis),
-    its braces are doubled (GX fills `{batch}` with str.format) and a comment naming the rule
-    keeps two rules with the same SQL from being merged into one expectation by the suite.
-    """
-    sql = check.sql.strip().rstrip(";").rstrip()
-    rule_id = check.rule_id.replace("*/", "* /")
-    return (
-        _escape_braces(
-            _escape_binds(f"/* audit rule {rule_id} */\nselect * from (\n{sql}\n) as rule_rows\n")
-        )
-        + "where (select count(*) from {batch}) >= 0"
-    )
 
 
 # --- GX internals (pinned to great-expectations==1.24.1, see the module docstring) ---
 
-_SQLALCHEMY_BACKGROUND = re.compile(r"\s*\(Background on this error at: [^)]*\)")
 _types_lock = threading.Lock()
 _types: dict[str, type] = {}
 
@@ -212,7 +175,7 @@ def _duckdb_datasource_type() -> type:
             @contextmanager
             def get_connection(self) -> Iterator[Any]:
                 if self._connection is None or self._connection.closed:
-                    self._connection = _open_connection(self.engine)
+                    self._connection = open_connection(self.engine)
                 connection = self._connection
                 try:
                     yield connection
@@ -287,23 +250,6 @@ def _rule_expectation_type() -> type:
         return UnexpectedRowCountExpectation
 
 
-def _open_connection(engine: Any) -> Any:
-    """A connection with the warehouse's session settings (UTC timestamps, its memory limit)."""
-    from pipelines.warehouse import literal, memory_limit
-
-    connection = engine.connect()
-    try:
-        # TimeZone cannot go in the connect config (icu is not loaded yet when it is applied).
-        connection.exec_driver_sql("set TimeZone = 'UTC'")
-        connection.exec_driver_sql("set enable_progress_bar = false")
-        connection.exec_driver_sql(f"set memory_limit = {literal(memory_limit())}")
-        connection.commit()
-    except Exception:
-        connection.close()
-        raise
-    return connection
-
-
 def _release(datasource: Any) -> None:
     """Close the run's connection and dispose both engines, so the DuckDB file is free again."""
     try:
@@ -344,87 +290,3 @@ def _build_suite(suite_name: str, checks: list[RuleCheck]) -> ExpectationSuite:
     if len(suite.expectations) != len(checks):
         raise ValueError(f"suite {suite_name}: GX dropped an expectation it found invalid")
     return suite
-
-
-def _check_results(checks: list[RuleCheck], gx_results: list[Any]) -> list[CheckResult]:
-    by_rule: dict[str, Any] = {}
-    for gx_result in gx_results:
-        meta = gx_result.expectation_config.meta or {}
-        by_rule[meta.get(RULE_ID_META_KEY)] = gx_result
-    results = []
-    for check in checks:
-        gx_result = by_rule.get(check.rule_id)
-        if gx_result is None:
-            results.append(
-                CheckResult(check.rule_id, False, None, "no result for this rule in the GX run")
-            )
-            continue
-        count = (gx_result.result or {}).get("observed_value")
-        count = count if isinstance(count, int) and not isinstance(count, bool) else None
-        error = _exception_message(gx_result.exception_info)
-        if error is None and count is None:
-            error = "GX returned no unexpected row count"
-        if error is None and bool(gx_result.success) != (count == 0):
-            error = f"GX reported success={gx_result.success} with {count} unexpected rows"
-        success = bool(gx_result.success) and error is None
-        results.append(CheckResult(check.rule_id, success, count, error))
-    return results
-
-
-def _exception_message(exception_info: Any) -> str | None:
-    """The message(s) of GX's exception_info: one dict, or one per failed metric."""
-    if not exception_info:
-        return None
-    if "raised_exception" in exception_info:
-        entries = [exception_info]
-    else:
-        entries = [entry for entry in exception_info.values() if isinstance(entry, dict)]
-    messages: list[str] = []
-    for entry in entries:
-        if entry.get("raised_exception"):
-            message = _short_message(str(entry.get("exception_message") or "unknown error"))
-            if message not in messages:
-                messages.append(message)
-    return "; ".join(messages) or None
-
-
-def _short_message(message: str) -> str:
-    """The database's error without SQLAlchemy's echo of the wrapped query and its help link."""
-    short = message.split("\n[SQL: ", 1)[0]
-    short = _SQLALCHEMY_BACKGROUND.sub("", short).strip()
-    return short or message
-
-
-def _check_rule_ids(checks: list[RuleCheck]) -> None:
-    seen: set[str] = set()
-    for check in checks:
-        if check.rule_id in seen:
-            raise ValueError(f"rule {check.rule_id} appears twice in the suite")
-        seen.add(check.rule_id)
-
-
-def _split_table(name: str) -> tuple[str | None, str]:
-    schema, _, table = name.rpartition(".")
-    if not table:
-        raise ValueError(f"batch table {name!r}: expected schema.table")
-    return schema or None, table
-
-
-def _connection_string(db_path: Path) -> str:
-    from sqlalchemy import URL
-
-    url = URL.create("duckdb", database=str(db_path.resolve()))
-    return url.render_as_string(hide_password=False)
-
-
-def _escape_braces(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-# SQLAlchemy's text() reads `:name` as a bind parameter (its own pattern); GX runs the query
-# through text(), so a regex like `(?:cvv)` must have its colon escaped as `\:`.
-_BIND_PARAMETER = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
-
-
-def _escape_binds(text: str) -> str:
-    return _BIND_PARAMETER.sub(lambda m: "\\:" + m.group(1), text)
