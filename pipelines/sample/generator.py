@@ -1,4 +1,5 @@
-"""Orchestration: one deterministic pass over the people, every export streamed at once.
+"""Orchestration: one deterministic pass over the people, every streamed export written at once;
+then the hand-kept logs and the exports built after the pass (late.py).
 
 Ordinary people are written the way a well-run company's systems hold them: every retention
 period honoured, opt-outs propagated, rights requests answered in time. The planted cases
@@ -13,16 +14,15 @@ from datetime import date
 from pathlib import Path
 from random import Random
 
-from .calls import CallIds, Recording, build_call
-from .chats import build_chat
-from .crm import RECORD_ID_BASE, RECORD_ID_STEP, build_contact
+from .calls import CallIds
 from .disclosures import EXTRA_COLUMN, Disclosure, disclosure_count, disclosure_rows
-from .ids import spaced_id
-from .marketing import Campaigns, Member, build_campaigns, build_member, plan_member, send_rows
-from .orders import OrderIds, build_order
+from .late import LateExports
+from .marketing import Campaigns, Member, build_campaigns, plan_member
+from .orders import OrderIds
 from .people import Person, PersonFactory
-from .planted import Schedule, schedule
+from .planted import Schedule, schedule, violations_per_rule
 from .policy import Cutoffs
+from .records import RecordWriters
 from .rights import (
     ERASED_RATE,
     MIN_REQUESTS,
@@ -34,7 +34,7 @@ from .rights import (
     rights_rows,
 )
 from .timeline import DAY, HOUR, Clock
-from .truth import GroundTruth, email_key
+from .truth import GroundTruth
 from .writers import DISCLOSURES_HEADER, MERGE_FIELD_BIRTHDAY, RIGHTS_HEADER, EstateWriters
 
 PROGRESS_EVERY = 5_000
@@ -47,7 +47,6 @@ UNKNOWN_CALLER_RATE = 0.05
 NO_CONSENT_RATE = 0.10  # unsubscribed/cleaned members whose OPTIN_TIME was never recorded
 SOFT_OPT_IN_RATE = 0.30  # subscribed buyers added from checkout (marketing accepted), no OPTIN_TIME
 NO_EMAIL_RATE = 0.03  # CRM contacts known only by phone (plain prospects)
-NO_PHONE_RATE = 0.05
 ANONYMISED_RATE = 0.30  # lapsed plain prospects anonymised (HubSpot keeps the blanked record)
 
 
@@ -58,7 +57,7 @@ def generate_estate(
     as_of: date,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write all eight exports under out_dir/<dataset>/ and the expected audit findings to
+    """Write all twelve exports under out_dir/<dataset>/ and the expected audit findings to
     out_dir/ground_truth.csv; return data rows written per dataset."""
     rng = Random(seed)
     clock = Clock.for_as_of(as_of)
@@ -69,6 +68,7 @@ def generate_estate(
     out_dir = Path(out_dir)
     with EstateWriters(out_dir, as_of, list_id) as out:
         estate = Estate(rng, clock, campaigns, out, contacts)
+        estate.late = LateExports(seed, clock, estate.cut, estate.people, contacts)
         done = 0
         for i in range(contacts):
             estate.index(
@@ -84,8 +84,10 @@ def generate_estate(
     return dict(out.counts)
 
 
-class Estate:
+class Estate(RecordWriters):
     """Builds each person's records in every system and hands them to the writers."""
+
+    late: LateExports
 
     def __init__(
         self, rng: Random, clock: Clock, campaigns: Campaigns, out: EstateWriters, contacts: int
@@ -117,6 +119,7 @@ class Estate:
 
     def finish(self, out_dir: Path) -> None:
         """The hand-kept logs (written last, in date order) and the ground truth."""
+        self.late.build(self, violations_per_rule(self.contacts))  # may add tracker rows
         tracker = rights_rows(self.requests)
         for req, row in tracker:
             for rule in req.expect:
@@ -131,6 +134,7 @@ class Estate:
         self.out.excel_csv(
             "disclosures", (*DISCLOSURES_HEADER, EXTRA_COLUMN), [row for _, row in log]
         )
+        self.late.write(self.out, self.truth)
         self.truth.add("SEC-UNDECLARED", "disclosures", EXTRA_COLUMN)
         self.truth.add("SEC-UNDECLARED", "marketing_members", MERGE_FIELD_BIRTHDAY)
         self.truth.write(out_dir)
@@ -171,15 +175,18 @@ class Estate:
         anonymised = lapsed and plain and rng.random() < ANONYMISED_RATE
         if lapsed and not anonymised:  # e.g. opened an email: still a live prospect
             last = clock.daytime(rng, cut.prospects + DAY, clock.end - HOUR)
+        with_email = not plain or rng.random() >= NO_EMAIL_RATE
         self.write_contact(
             p,
             i,
             last,
             unsubscribed=unsubscribed or stop is not None,
             marketing=member is not None and member.status == "subscribed",
-            with_email=not plain or rng.random() >= NO_EMAIL_RATE,
+            with_email=with_email,
             anonymised=anonymised,
         )
+        if with_email and not anonymised and request is None:
+            self.late.offer(p)  # maybe a job applicant too (the late exports' own stream)
         if member is not None:
             bought_with_consent = any(accepted for _, accepted in orders)
             if member.status == "subscribed":
@@ -251,87 +258,3 @@ class Estate:
         started = self.clock.daytime(self.rng, lo, self.clock.end - HOUR)
         self.write_chat(p, started)
         return started
-
-    # ---- writing one record (ordinary and planted people alike) -----------------------------
-
-    def write_contact(
-        self,
-        p: Person,
-        i: int,
-        last_activity: int,
-        *,
-        unsubscribed: bool = False,
-        marketing: bool = False,
-        with_email: bool = True,
-        notes: str | None = None,
-        anonymised: bool = False,
-    ) -> str:
-        """The CRM row of contact slot i; returns its Record ID."""
-        rng = self.rng
-        assert p.created <= last_activity < self.clock.end
-        with_phone = not with_email or rng.random() >= NO_PHONE_RATE
-        record_id = spaced_id(i, rng, RECORD_ID_BASE, RECORD_ID_STEP)
-        row = build_contact(
-            p,
-            rng,
-            record_id,
-            last_activity,
-            marketing,
-            unsubscribed,
-            with_email,
-            with_phone,
-            notes,
-            anonymised,
-        )
-        self.out.crm(row)
-        return str(record_id)
-
-    def write_order(
-        self,
-        p: Person,
-        when: int,
-        *,
-        accepts: bool = False,
-        anonymise: bool | None = None,
-        notes: str | None = None,
-        items: int = 0,
-        tweak: Callable[[list[list[str]]], None] | None = None,
-    ) -> str:
-        """One order (anonymised when past retention unless told); returns its Name."""
-        if anonymise is None:
-            anonymise = self.cut.order_expired(when)
-        name, rows = build_order(
-            p, self.rng, self.clock, self.order_ids, when, accepts, anonymise, notes, items
-        )
-        if tweak is not None:
-            tweak(rows)
-        self.out.order(rows)
-        return name
-
-    def write_call(
-        self, mobile: str, start: int, *, person: Person | None, recording: Recording | None = None
-    ) -> str:
-        """One CDR line; returns its uniqueid as exported."""
-        fields = build_call(
-            person, mobile, self.rng, self.call_ids, start, self.cut.recordings, recording
-        )
-        self.out.call(fields)
-        return str(fields[16])
-
-    def write_chat(self, p: Person, started: int, planted: tuple[str, str] | None = None) -> str:
-        """One transcript; returns its chatId."""
-        chat = build_chat(p, self.rng, started, self.chats, planted)
-        self.chats += 1
-        self.out.chat(chat)
-        return str(chat["chatId"])
-
-    def write_member(self, p: Person, m: Member) -> str:
-        """One audience member and the sends it received; returns the member's key."""
-        if m.reduced is None:  # unsubscribed over 30 days ago: only the suppression entry kept
-            m.reduced = m.status == "unsubscribed" and m.end < self.cut.unsub
-        row = build_member(p, m, self.rng, self.clock, self.campaigns, self.members)
-        self.members += 1
-        self.out.member(m.status, row)
-        if m.sends:
-            self.out.sends(send_rows(m, self.campaigns))
-        return email_key(m.email)

@@ -77,6 +77,14 @@ class PersonFactory:
         self._emails: set[str] = set()
         self.phones = PhoneBook(rng)
 
+    def fork(self, rng: Random) -> PersonFactory:
+        """A factory drawing from `rng` that shares this one's e-mails and phone book: the people
+        either makes are unique across both."""
+        other = PersonFactory.__new__(PersonFactory)
+        other._rng, other._clock = rng, self._clock
+        other._emails, other.phones = self._emails, self.phones
+        return other
+
     def make(self, created: int) -> Person:
         rng = self._rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)

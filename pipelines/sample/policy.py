@@ -21,6 +21,9 @@ UNSUB_REDUCE_DAYS = 30
 OPTOUT_GRACE_DAYS = 7
 RESPONSE_MONTHS = 1
 EXTENDED_RESPONSE_MONTHS = 3
+APPLICANT_MONTHS = 6  # an unsuccessful applicant: from the decision (rejection or withdrawal)
+KEEP_ON_FILE_MONTHS = 12  # ... unless they agreed to be kept on file within this period
+LEAVER_YEARS = 6  # a former employee: from the end of employment
 
 
 def fy_end(t: int) -> date:
@@ -47,6 +50,9 @@ class Cutoffs:
     grace: int  # T - 7 days: an opt-out at or before this must have reached the other system
     orders: int  # first instant of the oldest financial year still kept (not anonymised)
     expired_fy_end: date  # the latest financial year end whose records are past retention
+    applicants: int  # T - 6 months: an unsuccessful applicant decided before this is anonymised
+    keep_on_file: int  # T - 12 months: a keep-on-file agreement on or after this still holds
+    leavers: date  # A - 6 years: a leaver terminated before this day is anonymised
 
     @classmethod
     def at(cls, clock: Clock) -> Cutoffs:
@@ -63,6 +69,9 @@ class Cutoffs:
             grace=london_midnight(a - timedelta(days=OPTOUT_GRACE_DAYS)),
             orders=london_midnight(expired + timedelta(days=1)),
             expired_fy_end=expired,
+            applicants=london_midnight(add_months(a, -APPLICANT_MONTHS)),
+            keep_on_file=london_midnight(add_months(a, -KEEP_ON_FILE_MONTHS)),
+            leavers=add_months(a, -12 * LEAVER_YEARS),
         )
 
     def order_expired(self, t: int) -> bool:

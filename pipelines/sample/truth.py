@@ -3,7 +3,8 @@
 One row per (rule_id, dataset, record_key), keys as DESIGN.md section 4 defines them: the CRM
 Record ID, the order Name, the CDR uniqueid, the member's email lower-cased and trimmed,
 `campaign_id|email` for a send, the chatId, the rights request Ref, the disclosure's 1-based data
-row number, and for an undeclared column its header as exported.
+row number, the cookie's name as the scan reports it, the consent log's 1-based data row number,
+the Application ID, the Employee #, and for an undeclared column its header as exported.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ RULE_IDS: tuple[str, ...] = (
     "DSR-OVERDUE",
     "DSR-ERASURE-INCOMPLETE",
     "DSR-OBJECTION-IGNORED",
+    "WEB-UNDECLARED-COOKIE",
+    "WEB-BEFORE-CONSENT",
+    "WEB-LIFETIME",
+    "WEB-CONSENT-RECORD",
+    "RET-APPLICANT",
+    "RET-LEAVER",
 )
 GROUND_TRUTH_FILE = "ground_truth.csv"
 HEADER = ("rule_id", "dataset", "record_key")

@@ -1,9 +1,11 @@
-"""File layouts of the eight exports: paths, headers, encodings, quoting, line endings.
+"""File layouts of the twelve exports: paths, encodings, quoting, line endings.
 
-`EstateWriters` opens every output at once and writes rows as they are produced; it
-counts data rows per dataset.  Chat transcripts come in two layouts at once: the JSON-lines
+`EstateWriters` opens every streamed output at once and writes rows as they are produced; it
+counts data rows per dataset. Chat transcripts come in two layouts at once: the JSON-lines
 export, and API dumps (`purechat_api_page_<n>.json`, the chats under "chats" beside paging
-metadata) for the chats pulled from Pure Chat's API.
+metadata) for the chats pulled from Pure Chat's API. The hand-kept logs and the exports built
+after the pass (cookie scans, the consent log, applications, employees) are written whole by
+`table`. The headers live in headers.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -16,6 +18,42 @@ from pathlib import Path
 from typing import IO, Any
 
 from .cells import csv_line, header_line
+from .headers import (
+    APPLICATIONS_HEADER,
+    CDR_FIELDS,
+    CONSENT_LOG_HEADER,
+    COOKIE_SCAN_HEADER,
+    CRM_HEADER,
+    DISCLOSURES_HEADER,
+    EMPLOYEES_HEADER,
+    MEMBER_HEADERS,
+    MEMBER_STATUSES,
+    MERGE_FIELD_BIRTHDAY,
+    ORDER_HEADER,
+    RIGHTS_HEADER,
+    SENDS_HEADER,
+)
+from .streams import BUFFER, ChatPages, OrdersWriter, cdr_line
+
+__all__ = [
+    "APPLICATIONS_HEADER",
+    "CDR_FIELDS",
+    "CONSENT_LOG_HEADER",
+    "COOKIE_SCAN_HEADER",
+    "CRM_HEADER",
+    "DATASETS",
+    "DISCLOSURES_HEADER",
+    "EMPLOYEES_HEADER",
+    "MEMBER_HEADERS",
+    "MEMBER_STATUSES",
+    "MERGE_FIELD_BIRTHDAY",
+    "ORDER_HEADER",
+    "RIGHTS_HEADER",
+    "SENDS_HEADER",
+    "EstateWriters",
+    "cdr_line",
+    "dataset_paths",
+]
 
 DATASETS: tuple[str, ...] = (
     "crm_contacts",
@@ -26,210 +64,20 @@ DATASETS: tuple[str, ...] = (
     "chat_transcripts",
     "rights_requests",
     "disclosures",
-)
-
-CRM_HEADER: tuple[str, ...] = (
-    "Record ID",
-    "First Name",
-    "Last Name",
-    "Email",
-    "Phone Number",
-    "Job Title",
-    "Contact owner",
-    "Last Activity Date",
-    "Lead Status",
-    "Marketing contact status",
-    "Create Date",
-    "Unsubscribed from all email",
-    "Street Address",
-    "City",
-    "Postal Code",
-    "Country/Region",
-    "Notes",
-)
-
-ORDER_HEADER: tuple[str, ...] = (
-    "Name",
-    "Email",
-    "Financial Status",
-    "Paid at",
-    "Fulfillment Status",
-    "Fulfilled at",
-    "Accepts Marketing",
-    "Currency",
-    "Subtotal",
-    "Shipping",
-    "Taxes",
-    "Total",
-    "Discount Code",
-    "Discount Amount",
-    "Shipping Method",
-    "Created at",
-    "Lineitem quantity",
-    "Lineitem name",
-    "Lineitem price",
-    "Lineitem compare at price",
-    "Lineitem sku",
-    "Lineitem requires shipping",
-    "Lineitem taxable",
-    "Lineitem fulfillment status",
-    "Billing Name",
-    "Billing Street",
-    "Billing Address1",
-    "Billing Address2",
-    "Billing Company",
-    "Billing City",
-    "Billing Zip",
-    "Billing Province",
-    "Billing Country",
-    "Billing Phone",
-    "Shipping Name",
-    "Shipping Street",
-    "Shipping Address1",
-    "Shipping Address2",
-    "Shipping Company",
-    "Shipping City",
-    "Shipping Zip",
-    "Shipping Province",
-    "Shipping Country",
-    "Shipping Phone",
-    "Notes",
-    "Note Attributes",
-    "Cancelled at",
-    "Payment Method",
-    "Payment Reference",
-    "Refunded Amount",
-    "Vendor",
-    "Outstanding Balance",
-    "Employee",
-    "Location",
-    "Device ID",
-    "Id",
-    "Tags",
-    "Risk Level",
-    "Source",
-    "Lineitem discount",
-    "Tax 1 Name",
-    "Tax 1 Value",
-    "Tax 2 Name",
-    "Tax 2 Value",
-    "Tax 3 Name",
-    "Tax 3 Value",
-    "Tax 4 Name",
-    "Tax 4 Value",
-    "Tax 5 Name",
-    "Tax 5 Value",
-    "Phone",
-    "Receipt Number",
-    "Duties",
-    "Billing Province Name",
-    "Shipping Province Name",
-    "Payment ID",
-    "Payment Terms Name",
-    "Next Payment Due At",
-    "Payment References",
-)
-assert len(ORDER_HEADER) == 79
-
-CDR_FIELDS: tuple[str, ...] = (
-    "accountcode",
-    "src",
-    "dst",
-    "dcontext",
-    "clid",
-    "channel",
-    "dstchannel",
-    "lastapp",
-    "lastdata",
-    "start",
-    "answer",
-    "end",
-    "duration",
-    "billsec",
-    "disposition",
-    "amaflags",
-    "uniqueid",
-    "userfield",
-    "peeraccount",
-    "linkedid",
-    "sequence",
-)
-
-# a merge field the list's sign-up form asks for; the data map does not declare it (SEC-UNDECLARED)
-MERGE_FIELD_BIRTHDAY = "Birthday"
-_MEMBER_COMMON: tuple[str, ...] = (
-    "Email Address",
-    "First Name",
-    "Last Name",
-    "Phone Number",
-    MERGE_FIELD_BIRTHDAY,
-    "EMAIL_TYPE",
-    "MEMBER_RATING",
-    "OPTIN_TIME",
-    "OPTIN_IP",
-    "CONFIRM_TIME",
-    "CONFIRM_IP",
-    "LATITUDE",
-    "LONGITUDE",
-    "GMTOFF",
-    "DSTOFF",
-    "TIMEZONE",
-    "CC",
-    "REGION",
-)
-_MEMBER_TAIL: tuple[str, ...] = ("LEID", "EUID", "NOTES", "TAGS")
-MEMBER_HEADERS: dict[str, tuple[str, ...]] = {
-    "subscribed": (*_MEMBER_COMMON, "LAST_CHANGED", *_MEMBER_TAIL),
-    "unsubscribed": (
-        *_MEMBER_COMMON,
-        "UNSUB_TIME",
-        "UNSUB_CAMPAIGN_TITLE",
-        "UNSUB_CAMPAIGN_ID",
-        "UNSUB_REASON",
-        "UNSUB_REASON_OTHER",
-        *_MEMBER_TAIL,
-    ),
-    "cleaned": (
-        *_MEMBER_COMMON,
-        "CLEAN_TIME",
-        "CLEAN_CAMPAIGN_TITLE",
-        "CLEAN_CAMPAIGN_ID",
-        *_MEMBER_TAIL,
-    ),
-}
-MEMBER_STATUSES: tuple[str, ...] = ("subscribed", "unsubscribed", "cleaned")
-
-SENDS_HEADER: tuple[str, ...] = ("campaign_id", "campaign_title", "email", "sent_at")
-RIGHTS_HEADER: tuple[str, ...] = (
-    "Ref",
-    "Received",
-    "Requester Email",
-    "Request Type",
-    "Status",
-    "Completed On",
-    "Extended",
-    "Extension Reason",
-)
-DISCLOSURES_HEADER: tuple[str, ...] = (
-    "Date",
-    "Recipient",
-    "Recipient Type",
-    "Purpose",
-    "Data Shared",
-    "Country",
-    "Safeguard",
-    "Records",
+    "cookie_scans",
+    "cookie_consents",
+    "job_applications",
+    "employees",
 )
 
 ORDERS_ROWS_PER_FILE = 250_000
 CHAT_API_EVERY = 8  # one chat in 8 (the business site's widget) was pulled from the API
 CHAT_API_PAGES = 2  # ... into two pages, chats dealt alternately (one page while there is one)
-CHAT_API_URI = "/api/v2/chats?page={page}"
-_BUFFER = 1 << 20
 
 
 def dataset_paths(out_dir: Path, as_of: date, list_id: str) -> dict[str, list[Path]]:
-    """Every file the estate consists of (orders: only the first file)."""
+    """The files of the streamed exports and the logs (orders: only the first file); the
+    exports written whole at the end name their own files."""
     iso = as_of.isoformat()
     return {
         "crm_contacts": [out_dir / "crm_contacts" / f"hubspot-crm-exports-all-contacts-{iso}.csv"],
@@ -246,76 +94,12 @@ def dataset_paths(out_dir: Path, as_of: date, list_id: str) -> dict[str, list[Pa
     }
 
 
-class OrdersWriter:
-    """Shopify export split into orders_export_N.csv, never splitting one order."""
-
-    def __init__(self, directory: Path, stack: ExitStack) -> None:
-        self._dir = directory
-        self._stack = stack
-        self._limit = ORDERS_ROWS_PER_FILE
-        self._file_no = 0
-        self._in_file = 0
-        self._fh: IO[str] | None = None
-        self._fh = self._next_file()
-
-    def _next_file(self) -> IO[str]:
-        if self._fh is not None:
-            self._fh.close()
-        self._file_no += 1
-        path = self._dir / f"orders_export_{self._file_no}.csv"
-        fh = open(path, "w", encoding="utf-8", newline="", buffering=_BUFFER)  # noqa: SIM115
-        self._stack.callback(fh.close)
-        fh.write(header_line(ORDER_HEADER))
-        self._in_file = 0
-        return fh
-
-    def write_order(self, rows: list[list[str]]) -> None:
-        if self._in_file >= self._limit:
-            self._fh = self._next_file()
-        assert self._fh is not None
-        self._fh.write("".join([csv_line(r) for r in rows]))
-        self._in_file += len(rows)
-
-
-class ChatPages:
-    """API dumps of chats: `purechat_api_page_<n>.json` (n from 0), each a JSON object
-    `{"chats": [...], "meta": {"page": n, "next_page_uri": ...}}` written as chats arrive. A page
-    file is opened with its first chat, so no page is empty; close() ends each with its metadata
-    (the last page's next_page_uri is null)."""
-
-    def __init__(self, directory: Path, pages: int) -> None:
-        self._dir = directory
-        self._pages = pages
-        self._files: list[IO[str]] = []
-        self._next = 0
-
-    def write(self, record: str) -> None:
-        n = self._next
-        self._next = (n + 1) % self._pages
-        if n == len(self._files):
-            path = self._dir / f"purechat_api_page_{n}.json"
-            fh = open(path, "w", encoding="utf-8", newline="", buffering=_BUFFER)  # noqa: SIM115
-            self._files.append(fh)
-            fh.write('{"chats": [\n')
-        else:
-            fh = self._files[n]
-            fh.write(",\n")
-        fh.write(record)
-
-    def close(self) -> None:
-        for n, fh in enumerate(self._files):
-            last = n == len(self._files) - 1
-            meta = {"page": n, "next_page_uri": None if last else CHAT_API_URI.format(page=n + 1)}
-            fh.write('\n], "meta": ' + json.dumps(meta) + "}\n")
-            fh.close()
-        self._files = []
-
-
 class EstateWriters:
     """All outputs open at once; use as a context manager."""
 
     def __init__(self, out_dir: Path, as_of: date, list_id: str) -> None:
         self.counts: dict[str, int] = dict.fromkeys(DATASETS, 0)
+        self._dir = out_dir
         self._paths = dataset_paths(out_dir, as_of, list_id)
         self._stack = ExitStack()
         for name in DATASETS:
@@ -323,9 +107,9 @@ class EstateWriters:
 
     def _open(self, path: Path, mode: str = "w", encoding: str | None = "utf-8") -> IO[Any]:
         if "b" in mode:
-            return self._stack.enter_context(open(path, mode, buffering=_BUFFER))
+            return self._stack.enter_context(open(path, mode, buffering=BUFFER))
         return self._stack.enter_context(
-            open(path, mode, encoding=encoding, newline="", buffering=_BUFFER)
+            open(path, mode, encoding=encoding, newline="", buffering=BUFFER)
         )
 
     def __enter__(self) -> EstateWriters:
@@ -334,7 +118,7 @@ class EstateWriters:
             self._open(p["crm_contacts"][0]), quoting=csv.QUOTE_ALL, lineterminator="\n"
         )
         self._crm.writerow(CRM_HEADER)
-        self._orders = OrdersWriter(p["orders"][0].parent, self._stack)
+        self._orders = OrdersWriter(p["orders"][0].parent, self._stack, ORDERS_ROWS_PER_FILE)
         self._cdr = self._open(p["call_recordings"][0], "wb")
         self._members: dict[str, IO[str]] = {}
         for status, path in zip(MEMBER_STATUSES, p["marketing_members"], strict=True):
@@ -384,30 +168,23 @@ class EstateWriters:
     # ---- small hand-kept spreadsheets (Excel "CSV": cp1252, CRLF) ------------------------
 
     def excel_csv(self, dataset: str, header: tuple[str, ...], rows: list[list[str]]) -> None:
-        path = self._paths[dataset][0]
-        with open(path, "w", encoding="cp1252", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\r\n")
+        self.table(dataset, self._paths[dataset][0].name, header, rows, "cp1252", "\r\n")
+
+    # ---- exports written whole at the end (one file each, or one per scan) -------------------
+
+    def table(
+        self,
+        dataset: str,
+        name: str,
+        header: tuple[str, ...],
+        rows: list[list[str]],
+        encoding: str = "utf-8",
+        terminator: str = "\n",
+    ) -> None:
+        """out_dir/<dataset>/<name>: a header line and rows, quoted where needed."""
+        path = self._dir / dataset / name
+        with open(path, "w", encoding=encoding, newline="", buffering=BUFFER) as fh:
+            writer = csv.writer(fh, lineterminator=terminator)
             writer.writerow(header)
             writer.writerows(rows)
         self.counts[dataset] += len(rows)
-
-
-def cdr_line(fields: list[str | int | bytes | None]) -> bytes:
-    """Asterisk cdr-csv: strings quoted, numbers bare, None as nothing; bytes are a cell
-    already encoded by the PBX (e.g. a Latin-1 caller name) and written verbatim."""
-    parts: list[str] = []
-    raw: bytes | None = None
-    for v in fields:
-        if v is None:
-            parts.append("")
-        elif v.__class__ is int:
-            parts.append(str(v))
-        elif v.__class__ is bytes:
-            parts.append("\x00")
-            raw = v  # type: ignore[assignment]
-        else:
-            parts.append('"' + v.replace('"', '""') + '"')  # type: ignore[union-attr]
-    line = (",".join(parts) + "\n").encode("utf-8")
-    if raw is not None:
-        line = line.replace(b"\x00", b'"' + raw.replace(b'"', b'""') + b'"', 1)
-    return line

@@ -57,6 +57,15 @@ def all_cases(k: int) -> list[Case]:
     ]
 
 
+def late_cases(k: int) -> list[Case]:
+    """The cases of the exports built after the pass (cookie scans, the consent log, job
+    applications, employees), for k violations per rule: the generator runs them in this order
+    on those exports' own random stream, before their ordinary records."""
+    from . import consents, cookies, personnel
+
+    return [*cookies.cases(k), *consents.cases(k), *personnel.cases(k)]
+
+
 def schedule(rng: Random, contacts: int) -> Schedule:
     """Spread the cases over the contact indices: slot cases on distinct indices (at most half
     of them: tiny estates keep fewer slot cases), the others anywhere."""
