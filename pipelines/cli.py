@@ -182,7 +182,8 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
     if summary.report_note:
         out.print(f"[yellow]{summary.report_note}[/]")
     if summary.outputs:
-        out.print(f"written to {summary.outputs[0].parent}/ (and reports/latest/):", soft_wrap=True)
+        folder = summary.outputs[0].parent
+        out.print(f"written to {folder}/ (and {folder.parent / 'latest'}/):", soft_wrap=True)
         for path in summary.outputs:
             out.print(f"  {path.name}: {OUTPUT_WORDS.get(path.name, 'output')}", soft_wrap=True)
     elif summary.report:

@@ -339,7 +339,18 @@ def test_report_renders_in_a_browser_and_prints(
     pdf = write_pdf(audited.report, tmp_path / "report.pdf")
     from pypdf import PdfReader
 
-    assert len(PdfReader(pdf).pages) > 1
+    reader = PdfReader(pdf)
+    pages = len(reader.pages)
+    assert pages > 1
     text = pdf_text(pdf)
     assert "Critical problems" in text and "What to fix first" in text
     assert_no_personal_data(text, personal_values(audited))
+    # every page numbered, with the running header naming the company, the as-of date and run
+    for number in (1, pages // 2, pages):
+        assert f"Page {number} of {pages}" in text
+    run_id = audited.run_ids[-1]
+    assert text.count(f"run {run_id}") >= pages and text.count("Confidential") >= pages
+    assert "Click a bar" not in text  # no hint only a screen can follow
+    # bookmarks: the sections of the report
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "1. What to fix first" in titles and "2. Resolved since the previous audit" in titles

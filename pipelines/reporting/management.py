@@ -155,6 +155,8 @@ def environment() -> Environment:
     )
     env.filters["day"] = long_date
     env.filters["change"] = change_words
+    env.filters["size"] = size_words
+    env.filters["css_string"] = css_string
     env.globals["age"] = age_words
     return env
 
@@ -163,6 +165,28 @@ def long_date(value: date | datetime | None) -> str:
     if value is None:
         return "–"
     return f"{value.day} {value:%B %Y}"
+
+
+def size_words(size: int | None) -> str:
+    """12,345,678 bytes -> '11.8 MB'."""
+    if size is None:
+        return "–"
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size:,} B"
+
+
+def css_string(value: object) -> str:
+    """Text safe inside a CSS string in a <style> block: quotes, backslashes, line breaks and
+    anything that could close the tag are escaped as CSS code points."""
+    out = []
+    for ch in str(value):
+        if ch.isalnum() or ch in " .,:;·-_()/#'":
+            out.append(ch)
+        else:
+            out.append(f"\\{ord(ch):06x}")
+    return Markup("".join(out))
 
 
 def change_words(change: int | None) -> str:

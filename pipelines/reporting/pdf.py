@@ -25,7 +25,8 @@ CHROMIUM_FLAGS = (
     "--hide-scrollbars",
 )
 PRINT_FLAGS = (
-    "--no-pdf-header-footer",
+    "--no-pdf-header-footer",  # the report's own running header and footer (@page) instead
+    "--generate-pdf-document-outline",  # bookmarks from the headings
     "--run-all-compositor-stages-before-draw",
     "--virtual-time-budget=10000",
     "--window-size=1000,1400",  # charts are drawn at this width, then the page scales to A4

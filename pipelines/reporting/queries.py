@@ -209,6 +209,7 @@ class LoadedFile:
     sha256: str
     gap: str = ""  # why the file could not be audited in full
     notes: tuple[str, ...] = ()  # values that did not convert, per column
+    size_bytes: int | None = None
 
 
 def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
@@ -231,10 +232,10 @@ def loaded_files(conn: duckdb.DuckDBPyConnection) -> list[LoadedFile]:
     )
     rows = conn.execute(
         "select dataset, source_file, status, coalesce(message, ''), rows_read, rows_loaded, "
-        f"rows_rejected, sha256, {gap}, coalesce({notes}, []) from raw._loads l "
+        f"rows_rejected, sha256, {gap}, coalesce({notes}, []), size_bytes from raw._loads l "
         "order by dataset, source_file"
     ).fetchall()
-    return [LoadedFile(*row[:-1], tuple(row[-1])) for row in rows]
+    return [LoadedFile(*row[:-2], tuple(row[-2]), row[-1]) for row in rows]
 
 
 def run_manifest(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, object]:
