@@ -257,7 +257,7 @@ def test_values_are_escaped(audited: Audited, tmp_path: Path) -> None:
             insert into audit.findings
             select run_id, as_of, rule_id, title, severity, area, clause_ids, dataset,
                    '<i>key</i>', subject_key, '<b>bold</b> <script>alert(2)</script>',
-                   first_seen_run, first_seen_as_of
+                   first_seen_run, first_seen_as_of, decision_state, decision
             from audit.findings where run_id = ? and rule_id = 'SEC-PAN' limit 1
             """,
             [run_id],
@@ -351,6 +351,11 @@ def test_report_renders_in_a_browser_and_prints(
     run_id = audited.run_ids[-1]
     assert text.count(f"run {run_id}") >= pages and text.count("Confidential") >= pages
     assert "Click a bar" not in text  # no hint only a screen can follow
+
     # bookmarks: the sections of the report
-    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    def flat(items):
+        for item in items:
+            yield from flat(item) if isinstance(item, list) else [item.title]
+
+    titles = list(flat(reader.outline))
     assert "1. What to fix first" in titles and "2. Resolved since the previous audit" in titles

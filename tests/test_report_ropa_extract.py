@@ -149,7 +149,9 @@ def test_extract_holds_every_finding_of_the_run(audited, warehouse, data_map, tm
 
     paths = write_extract(warehouse, data_map, run_id, out)
 
-    assert [p.name for p in paths] == ["findings.csv", "findings.parquet"]
+    assert [p.name for p in paths] == [
+        "findings.csv", "findings.parquet", "resolved.csv", "resolved.parquet"
+    ]  # fmt: skip
     expected = _findings(warehouse, run_id)
     csv_rows, parquet_rows = _csv_rows(paths[0]), _parquet_rows(paths[1])
     assert len(csv_rows) == len(parquet_rows) == len(expected) > 0
@@ -158,6 +160,7 @@ def test_extract_holds_every_finding_of_the_run(audited, warehouse, data_map, tm
         assert list(rows[0]) == [
             "run_id", "as_of", "rule_id", "title", "severity", "area", "clause_ids", "dataset",
             "system", "record_key", "subject_key", "detail", "first_seen_run", "first_seen_as_of",
+            "decision_state", "decision",
         ]  # fmt: skip
     assert {_mode(p) for p in paths} == {0o600}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no partial files left
@@ -186,12 +189,13 @@ def test_extract_neutralises_formulas_in_csv_only(audited, warehouse, data_map, 
         warehouse.execute(
             """
             insert into audit.findings values
-            (?, ?, ?, 'crafted', 'low', 'security', ['5.1'], 'crm_contacts', ?, null, ?, ?, ?)
+            (?, ?, ?, 'crafted', 'low', 'security', ['5.1'], 'crm_contacts', ?, null, ?, ?, ?,
+             'open', null)
             """,
             [run_id, AS_OF, rule_id, key, detail, run_id, AS_OF],
         )
 
-    csv_path, parquet_path = write_extract(warehouse, data_map, run_id, tmp_path)
+    csv_path, parquet_path, *_ = write_extract(warehouse, data_map, run_id, tmp_path)
 
     from_csv = {r["rule_id"]: r for r in _csv_rows(csv_path) if r["rule_id"] in crafted}
     from_parquet = {r["rule_id"]: r for r in _parquet_rows(parquet_path) if r["rule_id"] in crafted}
@@ -221,7 +225,7 @@ def test_extract_holds_no_card_number(audited, warehouse, data_map, tmp_path) ->
             planted |= _card_numbers(path.read_text(encoding="utf-8", errors="replace"))
     assert planted  # the estate does hold card numbers: the check below means something
 
-    csv_path, parquet_path = write_extract(warehouse, data_map, run_id, tmp_path)
+    csv_path, parquet_path, *_ = write_extract(warehouse, data_map, run_id, tmp_path)
 
     parquet_text = "\n".join(
         "\t".join(str(v) for v in row.values()) for row in _parquet_rows(parquet_path)
