@@ -75,8 +75,3 @@ def compare(conn: duckdb.DuckDBPyConnection, run_id: str) -> Changes:
     new = {rule: n for change, rule, n in rows if change == "new"}
     resolved = {rule: n for change, rule, n in rows if change == "resolved"}
     return Changes(run_id, previous, new, resolved)
-
-
-def resolved_query(previous: str | None) -> str:
-    """The previous run's findings that this run no longer has (binds $run and $previous)."""
-    return RESOLVED_SQL

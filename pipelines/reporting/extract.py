@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.datamap import DataMap
-from pipelines.reporting.changes import previous_run_id
+from pipelines.reporting.changes import RESOLVED_SQL, previous_run_id
 from pipelines.rules.catalogue import SEVERITY_ORDER
 from pipelines.warehouse import table_exists
 
@@ -44,9 +44,8 @@ run_findings as (
     select f.run_id, f.as_of, f.rule_id, f.title, f.severity, f.area, f.clause_ids, f.dataset,
            s.system, f.record_key, f.subject_key, f.detail, f.first_seen_run, f.first_seen_as_of,
            coalesce(f.decision_state, 'open') as decision_state, f.decision
-    from audit.findings f
+    from ({source}) f
     left join systems s on s.dataset = f.dataset
-    where {which}
 )
 select {columns}
 from run_findings
@@ -58,53 +57,36 @@ order by list_position($severities, run_findings.severity), run_findings.rule_id
 def write_extract(
     conn: duckdb.DuckDBPyConnection, data_map: DataMap, run_id: str, out_dir: Path
 ) -> list[Path]:
-    """Write out_dir/findings.csv and out_dir/findings.parquet for the run; return their paths."""
+    """Write findings.csv/.parquet for the run and resolved.csv/.parquet (the previous run's
+    findings it no longer has) into out_dir; return their paths."""
     run_as_of(conn, run_id)  # an unknown run is an error, not an empty extract
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     params = {
-        "run_id": run_id,
         "datasets": list(data_map.datasets),
         "systems": [spec.system for spec in data_map.datasets.values()],
         "severities": list(SEVERITY_ORDER),
     }
     csv_columns = ", ".join(_csv_cell(name) for name in COLUMNS)
     parquet_columns = ", ".join(COLUMNS)
-    this_run = "f.run_id = $run_id"
     previous = previous_run_id(conn, run_id)
-    # the previous run's findings whose rule, dataset and record key this run does not have
-    gone = (
-        "f.run_id = $previous and not exists (select 1 from audit.findings t "
-        "where t.run_id = $run_id and t.rule_id = f.rule_id and t.dataset = f.dataset "
-        "and t.record_key = f.record_key)"
+    sources = (
+        ("select * from audit.findings where run_id = $run_id", {"run_id": run_id}),
+        # the previous run's findings this run no longer has: the report's own comparison
+        (RESOLVED_SQL, {"run": run_id, "previous": previous})
+        if previous
+        else ("select * from audit.findings where false", {}),
     )
     written = []
-    for which, (csv_name, parquet_name), extra in (
-        (this_run, (CSV_NAME, PARQUET_NAME), {}),
-        (
-            gone if previous else f"{this_run} and false",
-            RESOLVED_NAMES,
-            {"previous": previous} if previous else {},
-        ),
+    for (source, bound), (csv_name, parquet_name) in zip(
+        sources, ((CSV_NAME, PARQUET_NAME), RESOLVED_NAMES), strict=True
     ):
-        written.append(
-            _copy_owner_only(
-                conn,
-                FINDINGS_SQL.format(columns=csv_columns, which=which),
-                "(format csv, header, force_quote *)",
-                params | extra,
-                out_dir / csv_name,
-            )
-        )
-        written.append(
-            _copy_owner_only(
-                conn,
-                FINDINGS_SQL.format(columns=parquet_columns, which=which),
-                "(format parquet)",
-                params | extra,
-                out_dir / parquet_name,
-            )
-        )
+        for columns, options, name in (
+            (csv_columns, "(format csv, header, force_quote *)", csv_name),
+            (parquet_columns, "(format parquet)", parquet_name),
+        ):
+            query = FINDINGS_SQL.format(columns=columns, source=source)
+            written.append(_copy_owner_only(conn, query, options, params | bound, out_dir / name))
     return written
 
 

@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from pipelines.reporting.changes import resolved_query
+from pipelines.reporting.changes import RESOLVED_SQL
 from pipelines.warehouse import table_columns, table_exists
 
 
@@ -188,11 +188,11 @@ def resolved_examples(
         f"""
         select rule_id, dataset, record_key, subject_key, detail, first_seen_as_of,
                first_seen_run
-        from ({resolved_query(previous)})
+        from ({RESOLVED_SQL})
         qualify row_number() over (partition by rule_id order by dataset, record_key) <= $n
         order by rule_id, dataset, record_key
         """,
-        {"run": run_id, "previous": previous or "", "n": per_rule},
+        {"run": run_id, "previous": previous, "n": per_rule},
     ).fetchall()
     return [Example(*row) for row in rows]
 
