@@ -71,27 +71,16 @@ class LateExports:
         iso = self.clock.as_of.isoformat()
         for scan in self.scans.all():
             out.table("cookie_scans", scan.file_name, COOKIE_SCAN_HEADER, scan.rows())
-        log = self.consents.rows()
-        for n, (consent, _) in enumerate(log, start=1):
-            for rule in consent.expect:
-                truth.add(rule, "cookie_consents", str(n))
-        out.table(
-            "cookie_consents", CONSENTS_FILE.format(iso=iso), CONSENT_LOG_HEADER,
-            [row for _, row in log],
-        )  # fmt: skip
-        apps = self.recruitment.rows()
-        for app, row in apps:
-            for rule in app.expect:
-                truth.add(rule, "job_applications", row[0])
-        out.table(
-            "job_applications", APPLICATIONS_FILE.format(iso=iso), APPLICATIONS_HEADER,
-            [row for _, row in apps],
-        )  # fmt: skip
-        staff = self.staff.rows()
-        for emp, row in staff:
-            for rule in emp.expect:
-                truth.add(rule, "employees", row[0])
-        out.table(
-            "employees", EMPLOYEES_FILE.format(iso=iso), EMPLOYEES_HEADER,
-            [row for _, row in staff],
-        )  # fmt: skip
+        # the consent log is keyed by data row number, the others by their first column
+        log = [(consent, row, str(n)) for n, (consent, row) in enumerate(self.consents.rows(), 1)]
+        apps = [(app, row, row[0]) for app, row in self.recruitment.rows()]
+        staff = [(emp, row, row[0]) for emp, row in self.staff.rows()]
+        for dataset, pattern, header, records in (
+            ("cookie_consents", CONSENTS_FILE, CONSENT_LOG_HEADER, log),
+            ("job_applications", APPLICATIONS_FILE, APPLICATIONS_HEADER, apps),
+            ("employees", EMPLOYEES_FILE, EMPLOYEES_HEADER, staff),
+        ):
+            for planned, _, key in records:
+                for rule in planned.expect:
+                    truth.add(rule, dataset, key)
+            out.table(dataset, pattern.format(iso=iso), header, [row for _, row, _ in records])
