@@ -51,6 +51,15 @@ class Policy(_Strict):
     controller_country: str = Field(description="where the controller is: transfers are from here")
     issued: str
     source: str | None = None
+    contact: str | None = Field(
+        default=None, description="where a person exercises their rights (the policy's address)"
+    )
+    dpo: str | None = Field(
+        default=None, description="the data protection officer, or who acts for one and why"
+    )
+    representative: str | None = Field(
+        default=None, description="the UK or EU representative, or why none is needed"
+    )
     clauses: list[Clause]
 
 
@@ -61,6 +70,9 @@ class Purpose(_Strict):
     legitimate_interest: str | None = None
     data_subjects: list[str]
     recipients: list[str] = []
+    dpia: str | None = Field(
+        default=None, description="the DPIA's reference, or why none is needed"
+    )
 
 
 class System(_Strict):
@@ -177,6 +189,9 @@ class DatasetSpec(_Strict):
     system: str
     description: str
     data_subjects: list[str]
+    collected_from: str | None = Field(
+        default=None, description="where the data comes from (Art. 15(1)(g), Art. 14)"
+    )
     files: FileSpec
     timezone: str = "Europe/London"
     phone_region: str = "GB"
