@@ -257,7 +257,7 @@ def test_values_are_escaped(audited: Audited, tmp_path: Path) -> None:
             insert into audit.findings
             select run_id, as_of, rule_id, title, severity, area, clause_ids, dataset,
                    '<i>key</i>', subject_key, '<b>bold</b> <script>alert(2)</script>',
-                   first_seen_run, first_seen_as_of, decision_state, decision
+                   first_seen_run, first_seen_as_of, decision_state, decision, responsible
             from audit.findings where run_id = ? and rule_id = 'SEC-PAN' limit 1
             """,
             [run_id],

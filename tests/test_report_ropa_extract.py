@@ -159,8 +159,8 @@ def test_extract_holds_every_finding_of_the_run(audited, warehouse, data_map, tm
         assert {(r["rule_id"], r["dataset"], r["record_key"]) for r in rows} == expected
         assert list(rows[0]) == [
             "run_id", "as_of", "rule_id", "title", "severity", "area", "clause_ids", "dataset",
-            "system", "record_key", "subject_key", "detail", "first_seen_run", "first_seen_as_of",
-            "decision_state", "decision",
+            "system", "responsible", "record_key", "subject_key", "detail", "first_seen_run",
+            "first_seen_as_of", "decision_state", "decision",
         ]  # fmt: skip
     assert {_mode(p) for p in paths} == {0o600}
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no partial files left

@@ -11,6 +11,7 @@ contacts, local dates) each have an assertion here.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -112,3 +113,41 @@ def test_countries_as_people_write_them(audited: Path) -> None:
                             "where rule_id = 'TPD-TRANSFER'")
     }  # fmt: skip
     assert len(uk_rows) >= 5 and not uk_rows & transfers
+
+
+def test_a_finding_names_who_is_responsible_not_the_log_that_recorded_it(audited: Path) -> None:
+    """A disclosure's finding is the recipient's (read from the log's own row here), an erasure
+    not carried out is each system still holding the person, the rest the dataset's system."""
+    with (FIXTURES / "exports" / "disclosures" / "disclosures_log.csv").open(
+        encoding="cp1252", newline=""
+    ) as handle:
+        recipients = {str(n): row["Recipient"] for n, row in enumerate(csv.DictReader(handle), 1)}
+    found = query(
+        audited,
+        "select rule_id, dataset, record_key, responsible, detail from audit.findings",
+    )
+    disclosures = [f for f in found if f[1] == "disclosures"]
+    assert len(disclosures) == 11
+    assert all(f[3] == [recipients[f[2]].strip()] for f in disclosures)
+    systems = {"call_recordings": "telephony", "crm_contacts": "crm", "job_applications":
+               "applicant_tracking", "chat_transcripts": "live_chat"}  # fmt: skip
+    erasures = [f for f in found if f[0] == "DSR-ERASURE-INCOMPLETE"]
+    assert len(erasures) == 3
+    for _, _, _, responsible, detail in erasures:
+        held = detail.split(", still in ")[1].split(", ")
+        assert responsible == sorted({systems[d] for d in held})
+    assert {tuple(f[3]) for f in found if f[0] == "DSR-OBJECTION-IGNORED"} == {("email_marketing",)}
+    assert {tuple(f[3]) for f in found if f[0] == "DSR-OVERDUE"} == {("privacy_office",)}
+    report = (audited.parent / "reports" / "latest" / "report.html").read_text(encoding="utf-8")
+    section = report[report.index('id="systems"') : report.index('id="clauses"')]
+    rows = {
+        re.sub(r"<[^>]+>", "", m.group(1)): m.group(2)
+        for m in re.finditer(r"<tr id=\"system-[^\"]+\"><td><strong>(.*?)</strong>(.*?)</tr>",
+                             section, re.S)
+    }  # fmt: skip
+    office = next(v for k, v in rows.items() if k.startswith("Privacy mailbox"))
+    assert "DSR-OVERDUE" in office and "TPD-" not in office  # the log is not blamed
+    apex = rows["Apex Data Brokers Inc (recipient, not approved)"]
+    assert all(rule in apex for rule in ("TPD-SALE", "TPD-TRANSFER", "TPD-UNAPPROVED"))
+    assert "TPD-TRANSFER" in rows["Pure Chat (recipient)"]
+    assert "1 open finding names several" in section  # DSR-2026-008: CRM and telephony

@@ -11,7 +11,8 @@ import html
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from pipelines.reporting.model import ClauseView, RuleView, SystemView
+from pipelines.reporting.model import ClauseView, RuleView
+from pipelines.reporting.responsible import SystemView
 from pipelines.rules.catalogue import SEVERITY_ORDER
 
 COLOURS = {"critical": "#b3261e", "high": "#e8710a", "medium": "#e0a800", "low": "#6b8299"}

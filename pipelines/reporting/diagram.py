@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from pipelines.datamap import DataMap
 from pipelines.reporting.charts import FONT, text
-from pipelines.reporting.model import system_label
+from pipelines.reporting.responsible import system_label
 
 NODE_COLOURS = {
     "system": "#37474f", "category": "#1565c0", "recipient": "#6a1b9a", "kept": "#9e9e9e"

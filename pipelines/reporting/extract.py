@@ -31,7 +31,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 COLUMNS = (
     "run_id", "as_of", "rule_id", "title", "severity", "area", "clause_ids", "dataset", "system",
-    "record_key", "subject_key", "detail", "first_seen_run", "first_seen_as_of",
+    "responsible", "record_key", "subject_key", "detail", "first_seen_run", "first_seen_as_of",
     "decision_state", "decision",
 )  # fmt: skip
 DATE_COLUMNS = {"as_of", "first_seen_as_of"}
@@ -42,7 +42,7 @@ with systems as (
 ),
 run_findings as (
     select f.run_id, f.as_of, f.rule_id, f.title, f.severity, f.area, f.clause_ids, f.dataset,
-           s.system, f.record_key, f.subject_key, f.detail, f.first_seen_run, f.first_seen_as_of,
+           s.system, coalesce(f.responsible, [s.system]) as responsible, f.record_key, f.subject_key, f.detail, f.first_seen_run, f.first_seen_as_of,
            coalesce(f.decision_state, 'open') as decision_state, f.decision
     from ({source}) f
     left join systems s on s.dataset = f.dataset
@@ -116,7 +116,7 @@ def _csv_cell(name: str) -> str:
     if name in DATE_COLUMNS:
         return f"run_findings.{name}"
     value = f"run_findings.{name}"
-    if name == "clause_ids":
+    if name in ("clause_ids", "responsible"):
         value = f"array_to_string({value}, '; ')"
     return f"{neutralised(value)} as {name}"
 

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipelines.datamap import DataMap
-from pipelines.reporting import charts, diagram, model, queries
+from pipelines.reporting import charts, diagram, model, queries, responsible
 from pipelines.reporting.changes import compare
 from pipelines.reporting.status import status
 from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
@@ -64,7 +64,13 @@ def report_context(
     ordered = sorted(rules.values(), key=lambda r: r.rank)
     severities = shown_severities(ordered)
     clauses = model.build_clauses(data_map, rules)
-    systems = model.build_systems(conn, data_map, rules, run_id)
+    systems = [  # every system of the map; a recipient only when responsible for something
+        view
+        for view in responsible.build_systems(
+            conn, data_map, {r.id: r.severity for r in rules.values()}, run_id
+        )
+        if view.kind == "system" or view.total
+    ]
     ages = model.age_buckets(queries.age_counts(conn, run_id), rules, run.as_of)
     trend = model.trend_series(queries.trend(conn, run))
     return {
@@ -78,6 +84,7 @@ def report_context(
         "clauses": clauses,
         "broken_clauses": sorted((c for c in clauses if c.count), key=lambda c: c.rank),
         "systems": systems,
+        "shared_findings": responsible.shared_findings(conn, run_id),
         "areas": area_rows(suites, ordered),
         "ages": ages,
         "trend": trend,

@@ -17,6 +17,7 @@ from pipelines.datamap import DataMap
 from pipelines.reporting import queries
 from pipelines.reporting.changes import Changes
 from pipelines.reporting.masking import mask_key, redact, short_subject
+from pipelines.reporting.responsible import responsible_counts, responsible_views
 from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
 
 EXAMPLES_PER_RULE = 20
@@ -54,7 +55,7 @@ class RuleView:
     reopened: int = 0  # open findings whose decision expired
     open_since: date | None = None
     datasets: list[str] = field(default_factory=list)
-    systems: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)  # who is responsible (responsible.py)
     examples: list[ExampleView] = field(default_factory=list)
     resolved_examples: list[ExampleView] = field(default_factory=list)
 
@@ -96,23 +97,6 @@ class ClauseView:
         return (worst, -self.count, self.id)
 
 
-@dataclass
-class SystemView:
-    id: str
-    name: str
-    owner: str
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SEVERITY_ORDER, 0))
-    rules: set[str] = field(default_factory=set)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def rank(self) -> tuple[int, ...]:
-        return tuple(-self.counts[s] for s in SEVERITY_ORDER)
-
-
 def severity_rank(severity: str) -> int:
     return SEVERITY_ORDER.index(severity) if severity in SEVERITY_ORDER else len(SEVERITY_ORDER)
 
@@ -136,9 +120,10 @@ def build_rules(
         rule.count += row.count
         rule.open_since = min(filter(None, (rule.open_since, row.open_since)))
         rule.datasets.append(row.dataset)
-        name = system_of(data_map, row.dataset)[1]
-        if name not in rule.systems:
-            rule.systems.append(name)
+    for rule_id, dataset, names, _ in responsible_counts(conn, run_id):
+        for view in responsible_views(data_map, names, dataset):
+            if view.name not in rules[rule_id].systems:
+                rules[rule_id].systems.append(view.name)
     for example in queries.examples(conn, run_id, EXAMPLES_PER_RULE):
         rules[example.rule_id].examples.append(example_view(data_map, example, run_id))
     return rules
@@ -176,35 +161,6 @@ def add_previous(
         if example.rule_id in rules:
             view = example_view(data_map, example, changes.run_id)
             rules[example.rule_id].resolved_examples.append(view)
-
-
-def system_of(data_map: DataMap, dataset: str) -> tuple[str, str, str]:
-    """(system id, name, owner) of a dataset; the dataset itself when the map lacks it."""
-    spec = data_map.datasets.get(dataset)
-    system = data_map.system(spec.system) if spec else None
-    if system is None:
-        return (dataset, f"{dataset} (not in the data map)", "unknown")
-    return (system.id, system_label(system.name, system.vendor), system.owner)
-
-
-def system_label(name: str, vendor: str) -> str:
-    """'CRM (HubSpot)'; a vendor's own note in brackets is left out."""
-    return f"{name} ({vendor.split(' (')[0]})"
-
-
-def build_systems(
-    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rules: dict[str, RuleView], run_id: str
-) -> list[SystemView]:
-    systems = {
-        s.id: SystemView(s.id, system_label(s.name, s.vendor), s.owner) for s in data_map.systems
-    }
-    for row in queries.rule_counts(conn, run_id):
-        sid, name, owner = system_of(data_map, row.dataset)
-        view = systems.setdefault(sid, SystemView(sid, name, owner))
-        rule = rules[row.rule_id]
-        view.counts[rule.severity] = view.counts.get(rule.severity, 0) + row.count
-        view.rules.add(rule.id)
-    return sorted(systems.values(), key=lambda s: (s.rank, s.name))
 
 
 def build_clauses(data_map: DataMap, rules: dict[str, RuleView]) -> list[ClauseView]:

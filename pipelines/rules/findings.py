@@ -5,6 +5,11 @@ evaluate_rules executes every rule's SQL exactly once and keeps what it returned
 rows (rules/gx_duckdb.py reads them, never the rule SQL), and record_findings turns them into
 audit.findings: one row per (rule, dataset, record key), several rows for the same record joined
 into one detail, no cap; first_seen_run carries over from earlier runs.
+
+A finding names who is responsible as well as where it was seen: a rule's SQL may return a
+`responsible` column (a system id, a recipient's name, or a list of them: the recipient a
+disclosure went to, the systems still holding an erased person); without one, the system
+holding the finding's dataset is responsible.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ create table if not exists audit.findings (
     run_id varchar, as_of date, rule_id varchar, title varchar, severity varchar, area varchar,
     clause_ids varchar[], dataset varchar, record_key varchar, subject_key varchar,
     detail varchar, first_seen_run varchar, first_seen_as_of date,
-    decision_state varchar, decision varchar
+    decision_state varchar, decision varchar, responsible varchar[]
 )
 """
 
@@ -30,14 +35,17 @@ class RuleError(RuntimeError):
 
 RULE_ROWS_DDL = """
 create or replace table audit.rule_rows (
-    rule_id varchar, dataset varchar, record_key varchar, detail varchar
+    rule_id varchar, dataset varchar, record_key varchar, detail varchar, responsible varchar[]
 )
 """
 
 
 def rule_rows_query(rule_id: str) -> str:
     """What GX validates for a rule: the rows its one execution returned."""
-    return f"select * from audit.rule_rows where rule_id = {literal(rule_id)}"
+    return (
+        "select rule_id, dataset, record_key, detail from audit.rule_rows "
+        f"where rule_id = {literal(rule_id)}"
+    )
 
 
 def evaluate_rules(conn: duckdb.DuckDBPyConnection, suites: list[Suite]) -> dict[str, int]:
@@ -52,9 +60,9 @@ def execute_rule(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> i
         conn.execute(f"create or replace temp table _rule_rows as {rule.sql}")
     except duckdb.Error as error:
         raise RuleError(f"rule {rule.id} ({suite.suite}.yaml): {error}") from error
-    columns = {row[0] for row in conn.execute("describe _rule_rows").fetchall()}
+    columns = {row[0]: row[1] for row in conn.execute("describe _rule_rows").fetchall()}
     needed = {"record_key", "detail"} | (set() if rule.dataset else {"dataset"})
-    if missing := needed - columns:
+    if missing := needed - columns.keys():
         raise RuleError(
             f"rule {rule.id} ({suite.suite}.yaml): its SQL must return the "
             f"column(s) {', '.join(sorted(missing))}"
@@ -62,11 +70,21 @@ def execute_rule(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> i
     dataset = "dataset" if rule.dataset is None else literal(rule.dataset)
     conn.execute(
         f"insert into audit.rule_rows select {literal(rule.id)}, {dataset}, "
-        "cast(record_key as varchar), cast(detail as varchar) from _rule_rows"
+        "cast(record_key as varchar), cast(detail as varchar), "
+        f"{_responsible(columns.get('responsible'))} from _rule_rows"
     )
     returned = conn.execute("select count(*) from _rule_rows").fetchall()[0][0]
     conn.execute("drop table _rule_rows")
     return returned
+
+
+def _responsible(returned_type: str | None) -> str:
+    """The rule's `responsible` as a list of names; null when the rule returns none."""
+    if returned_type is None:
+        return "cast(null as varchar[])"
+    if returned_type.endswith("[]"):
+        return "list_filter(cast(responsible as varchar[]), lambda r: r is not null)"
+    return "case when responsible is null then null else [cast(responsible as varchar)] end"
 
 
 def record_findings(
@@ -74,8 +92,10 @@ def record_findings(
 ) -> dict[str, int]:
     """Insert this run's findings from audit.rule_rows; return the findings per rule."""
     conn.execute(FINDINGS_DDL)
-    for column in ("decision_state", "decision"):  # warehouses from before decisions
-        conn.execute(f"alter table audit.findings add column if not exists {column} varchar")
+    for column, type_ in (("decision_state", "varchar"), ("decision", "varchar")) + (
+        ("responsible", "varchar[]"),
+    ):  # warehouses from before decisions and responsibility
+        conn.execute(f"alter table audit.findings add column if not exists {column} {type_}")
     conn.execute("delete from audit.findings where run_id = ?", [run_id])
     return {
         rule.id: _record_rule(conn, suite, rule, run_id, as_of) for suite, rule in all_rules(suites)
@@ -89,8 +109,9 @@ def _record_rule(
         """
         insert into audit.findings
         with found as (
-            select dataset, record_key, string_agg(distinct detail, '; ' order by detail) as detail
-            from audit.rule_rows where rule_id = $rule group by all
+            select dataset, record_key, string_agg(distinct detail, '; ' order by detail) as detail,
+                   list_sort(list_distinct(flatten(list(responsible)))) as responsible
+            from audit.rule_rows where rule_id = $rule group by dataset, record_key
         ),
         earlier as (
             select dataset, record_key, min(first_seen_run) as first_seen_run,
@@ -106,10 +127,12 @@ def _record_rule(
         select $run, $as_of::date, $rule, $title, $severity, $area, $clauses, f.dataset,
                f.record_key, s.subject_key, f.detail,
                coalesce(e.first_seen_run, $run), coalesce(e.first_seen_as_of, $as_of::date),
-               'open', null
+               'open', null,
+               case when len(f.responsible) > 0 then f.responsible else [d.system] end
         from found f
         left join earlier e using (dataset, record_key)
         left join subjects s using (dataset, record_key)
+        left join audit.dataset_parameters d using (dataset)
         order by f.dataset, f.record_key
         """,
         {

@@ -66,11 +66,12 @@ def write_parameters(conn: duckdb.DuckDBPyConnection, data_map: DataMap, as_of: 
         ],
     )
     conn.execute(
-        "create or replace table audit.dataset_parameters (dataset varchar, timezone varchar)"
+        "create or replace table audit.dataset_parameters "
+        "(dataset varchar, timezone varchar, system varchar)"
     )
     conn.executemany(
-        "insert into audit.dataset_parameters values (?, ?)",
-        [(spec.name, spec.timezone) for spec in data_map.datasets.values()],
+        "insert into audit.dataset_parameters values (?, ?, ?)",
+        [(spec.name, spec.timezone, spec.system) for spec in data_map.datasets.values()],
     )
     conn.execute(
         "create or replace table audit.approved_recipients "
