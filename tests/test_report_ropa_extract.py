@@ -173,8 +173,8 @@ def test_extract_holds_every_finding_of_the_run(audited, warehouse, data_map, tm
     assert keys == sorted(keys)
     calls = [r for r in parquet_rows if r["rule_id"] == "RET-CALLS"]
     assert calls and {r["system"] for r in calls} == {"telephony"}
-    assert calls[0]["clause_ids"] == ["7.1", "2.5"] and calls[0]["as_of"] == AS_OF
-    assert {r["clause_ids"] for r in csv_rows if r["rule_id"] == "RET-CALLS"} == {"7.1; 2.5"}
+    assert calls[0]["clause_ids"] == ["7.1", "5.2"] and calls[0]["as_of"] == AS_OF
+    assert {r["clause_ids"] for r in csv_rows if r["rule_id"] == "RET-CALLS"} == {"7.1; 5.2"}
 
 
 def test_extract_neutralises_formulas_in_csv_only(audited, warehouse, data_map, tmp_path) -> None:

@@ -77,3 +77,37 @@ def test_a_dagster_run_executes_each_rule_once(tmp_path: Path, counted, monkeypa
     result = build_definitions(settings).resolve_job_def("audit").execute_in_process()
     assert result.success
     _assert_once(*counted)  # the asset checks report the recorded results
+
+
+def _one_rule(sql: str, clauses: list[str]) -> tuple[object, object]:
+    import duckdb
+
+    from pipelines.rules.catalogue import Rule, Suite
+
+    conn = duckdb.connect()
+    conn.execute("create schema audit")
+    conn.execute(findings.RULE_ROWS_DDL)
+    rule = Rule(id="X-1", title="t", severity="high", clauses=clauses, reads=["d"], dataset="d",
+                sql=sql)  # fmt: skip
+    return conn, Suite(suite="s", description="s", rules=[rule])
+
+
+def test_a_rule_names_who_is_responsible_and_which_of_its_clauses_a_finding_breaks() -> None:
+    conn, suite = _one_rule(
+        "select * from (values ('k1', 'a', 'Acme Ltd', ['8.3']), ('k2', 'b', null, null)) "
+        "t(record_key, detail, responsible, clause_ids)",
+        ["8.3", "8.4"],
+    )
+    assert findings.execute_rule(conn, suite, suite.rules[0]) == 2
+    rows = conn.execute(
+        "select record_key, responsible, clause_ids from audit.rule_rows order by 1"
+    ).fetchall()
+    assert rows == [("k1", ["Acme Ltd"], ["8.3"]), ("k2", None, None)]
+
+
+def test_a_finding_breaking_a_clause_its_rule_does_not_name_is_an_error() -> None:
+    conn, suite = _one_rule(
+        "select 'k' as record_key, 'd' as detail, ['8.3'] as clause_ids", ["8.4"]
+    )
+    with pytest.raises(findings.RuleError, match=r"clause_ids 8\.3 that are not among"):
+        findings.execute_rule(conn, suite, suite.rules[0])

@@ -483,7 +483,9 @@ def test_unknown_clause_in_a_suite_is_reported(tmp_path: Path, data_map) -> None
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS, suites)
     path = suites / "rights.yaml"
-    path.write_text(path.read_text().replace('clauses: ["8.4", "9.1"]', 'clauses: ["8.9"]'))
+    path.write_text(
+        path.read_text().replace('clauses: ["8.1", "8.2", "8.3", "8.4", "9.1"]', 'clauses: ["8.9"]')
+    )
     with pytest.raises(DataMapError) as error:
         load_catalogue(suites, data_map)
     assert "rights.yaml" in str(error.value) and "rules.DSR-OVERDUE.clauses" in str(error.value)

@@ -63,7 +63,7 @@ def report_context(
     decided = model.build_decided(conn, data_map, rules, run_id)
     ordered = sorted(rules.values(), key=lambda r: r.rank)
     severities = shown_severities(ordered)
-    clauses = model.build_clauses(data_map, rules)
+    clauses = model.build_clauses(data_map, rules, queries.clause_counts(conn, run_id))
     systems = [  # every system of the map; a recipient only when responsible for something
         view
         for view in responsible.build_systems(
@@ -83,6 +83,7 @@ def report_context(
         "oldest": oldest_open(ordered),
         "clauses": clauses,
         "broken_clauses": sorted((c for c in clauses if c.count), key=lambda c: c.rank),
+        "clause_breaches": sum(c.count for c in clauses),
         "systems": systems,
         "shared_findings": responsible.shared_findings(conn, run_id),
         "areas": area_rows(suites, ordered),

@@ -74,14 +74,15 @@ class ClauseView:
     heading: str
     text: str
     rules: list[RuleView]
+    counts: dict[str, int] = field(default_factory=dict)  # rule id: open findings breaking it
 
     @property
     def count(self) -> int:
-        return sum(rule.count for rule in self.rules)
+        return sum(self.counts.values())
 
     @property
     def broken_by(self) -> list[RuleView]:
-        return sorted((r for r in self.rules if r.count), key=lambda r: r.rank)
+        return sorted((r for r in self.rules if self.counts.get(r.id)), key=lambda r: r.rank)
 
     @property
     def status(self) -> str:
@@ -163,14 +164,21 @@ def add_previous(
             rules[example.rule_id].resolved_examples.append(view)
 
 
-def build_clauses(data_map: DataMap, rules: dict[str, RuleView]) -> list[ClauseView]:
-    """Every clause of the policy, in policy order, with the rules that check it."""
+def build_clauses(
+    data_map: DataMap, rules: dict[str, RuleView], counts: dict[tuple[str, str], int]
+) -> list[ClauseView]:
+    """Every clause of the policy, in policy order, with the rules that check it and the open
+    findings breaking it (queries.clause_counts: a finding breaks the clauses it names, so a
+    late access request is under 8.4 and a late rectification under 8.3)."""
     by_clause: dict[str, list[RuleView]] = defaultdict(list)
     for rule in rules.values():
         for clause in rule.clauses:
             by_clause[clause].append(rule)
     return [
-        ClauseView(c.id, c.heading, c.text, sorted(by_clause[c.id], key=lambda r: r.rank))
+        ClauseView(
+            c.id, c.heading, c.text, sorted(by_clause[c.id], key=lambda r: r.rank),
+            {rule: n for (clause, rule), n in counts.items() if clause == c.id},
+        )  # fmt: skip
         for c in data_map.policy.clauses
     ]
 

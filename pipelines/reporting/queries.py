@@ -113,6 +113,20 @@ def rule_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[RuleCount]
     return [RuleCount(*row) for row in rows]
 
 
+def clause_counts(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple[str, str], int]:
+    """Open findings per (clause, rule): each finding under every clause it breaks."""
+    rows = conn.execute(
+        f"""
+        select clause, rule_id, count(*)
+        from (select unnest(clause_ids) as clause, rule_id from audit.findings
+              where run_id = ? and {OPEN})
+        group by all
+        """,
+        [run_id],
+    ).fetchall()
+    return {(clause, rule_id): n for clause, rule_id, n in rows}
+
+
 def recorded_rules(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[RecordedRule]:
     rows = conn.execute(
         """

@@ -9,7 +9,9 @@ into one detail, no cap; first_seen_run carries over from earlier runs.
 A finding names who is responsible as well as where it was seen: a rule's SQL may return a
 `responsible` column (a system id, a recipient's name, or a list of them: the recipient a
 disclosure went to, the systems still holding an erased person); without one, the system
-holding the finding's dataset is responsible.
+holding the finding's dataset is responsible. It may also return `clause_ids`: the clauses of
+its own `clauses` this finding breaks (a late rectification request breaks 8.3, a late access
+request 8.4); without them a finding breaks every clause of its rule.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ class RuleError(RuntimeError):
 
 RULE_ROWS_DDL = """
 create or replace table audit.rule_rows (
-    rule_id varchar, dataset varchar, record_key varchar, detail varchar, responsible varchar[]
+    rule_id varchar, dataset varchar, record_key varchar, detail varchar, responsible varchar[],
+    clause_ids varchar[]
 )
 """
 
@@ -71,11 +74,25 @@ def execute_rule(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> i
     conn.execute(
         f"insert into audit.rule_rows select {literal(rule.id)}, {dataset}, "
         "cast(record_key as varchar), cast(detail as varchar), "
-        f"{_responsible(columns.get('responsible'))} from _rule_rows"
+        f"{_responsible(columns.get('responsible'))}, "
+        f"{'cast(clause_ids as varchar[])' if 'clause_ids' in columns else 'null'} from _rule_rows"
     )
+    if stray := _stray_clauses(conn, rule):
+        raise RuleError(
+            f"rule {rule.id} ({suite.suite}.yaml): its SQL returned clause_ids "
+            f"{', '.join(stray)} that are not among its clauses {rule.clauses}"
+        )
     returned = conn.execute("select count(*) from _rule_rows").fetchall()[0][0]
     conn.execute("drop table _rule_rows")
     return returned
+
+
+def _stray_clauses(conn: duckdb.DuckDBPyConnection, rule: Rule) -> list[str]:
+    rows = conn.execute(
+        "select distinct unnest(clause_ids) from audit.rule_rows where rule_id = $rule",
+        {"rule": rule.id},
+    ).fetchall()
+    return sorted(c for (c,) in rows if c not in rule.clauses)
 
 
 def _responsible(returned_type: str | None) -> str:
@@ -110,7 +127,8 @@ def _record_rule(
         insert into audit.findings
         with found as (
             select dataset, record_key, string_agg(distinct detail, '; ' order by detail) as detail,
-                   list_sort(list_distinct(flatten(list(responsible)))) as responsible
+                   list_sort(list_distinct(flatten(list(responsible)))) as responsible,
+                   list_sort(list_distinct(flatten(list(clause_ids)))) as clause_ids
             from audit.rule_rows where rule_id = $rule group by dataset, record_key
         ),
         earlier as (
@@ -124,7 +142,8 @@ def _record_rule(
             from core.subject_records s semi join found f using (dataset, record_key)
             group by s.dataset, s.record_key
         )
-        select $run, $as_of::date, $rule, $title, $severity, $area, $clauses, f.dataset,
+        select $run, $as_of::date, $rule, $title, $severity, $area,
+               case when len(f.clause_ids) > 0 then f.clause_ids else $clauses end, f.dataset,
                f.record_key, s.subject_key, f.detail,
                coalesce(e.first_seen_run, $run), coalesce(e.first_seen_as_of, $as_of::date),
                'open', null,
