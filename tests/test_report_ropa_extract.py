@@ -10,7 +10,7 @@ import csv
 import re
 import shutil
 import stat
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -188,7 +188,9 @@ def test_extract_neutralises_formulas_in_csv_only(audited, warehouse, data_map, 
     for rule_id, (key, detail) in crafted.items():
         warehouse.execute(
             """
-            insert into audit.findings values
+            insert into audit.findings (run_id, as_of, rule_id, title, severity, area,
+                clause_ids, dataset, record_key, subject_key, detail, first_seen_run,
+                first_seen_as_of, decision_state, decision) values
             (?, ?, ?, 'crafted', 'low', 'security', ['5.1'], 'crm_contacts', ?, null, ?, ?, ?,
              'open', null)
             """,
@@ -268,7 +270,7 @@ def test_ropa_has_the_ico_columns_and_a_row_per_purpose(
     _, run_id, _ = audited
     paths = write_ropa(warehouse, data_map, suites, run_id, tmp_path)
 
-    assert [p.name for p in paths] == ["ropa.csv", "ropa.xlsx"]
+    assert [p.name for p in paths] == ["ropa.csv", "ropa.xlsx", "ropa.html"]
     with paths[0].open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ICO_COLUMNS
@@ -286,13 +288,23 @@ def test_ropa_has_the_ico_columns_and_a_row_per_purpose(
     calls = by_purpose["Call recording for quality, training and security"]
     assert "12 months" in calls["Retention schedule (if possible)"]
 
-    sheet = load_workbook(paths[1], read_only=True)["Template"]
+    sheet = load_workbook(paths[1], read_only=True)["ROPA"]
     cells = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     header_at = next(i for i, row in enumerate(cells) if list(row[:30]) == ICO_COLUMNS)
     above = " ".join(str(c) for row in cells[:header_at] for c in row if c)
     assert data_map.policy.controller.split(",")[0] in above
     assert "Data Protection Officer" in above and "Representative" in above
-    assert [list(row[:30]) for row in cells[header_at + 1 :]] == rows[1:]
+    # the controller block, the source of the data and the DPIA come from the data map
+    assert data_map.policy.dpo in above and data_map.policy.representative in above
+    assert "[to be completed" not in above
+    orders = by_purpose["Taking and fulfilling orders"]
+    assert orders["The source of the personal data (if applicable)"] == (
+        data_map.datasets["orders"].collected_from
+    )
+    assert orders["Data Protection Impact Assessment required?"] == "Yes"
+    assert orders["Link to DPIA"].startswith("DPIA-2021-02")
+    assert calls["Link to DPIA"].startswith("DPIA-2019-01")
+    assert [list(row[:30]) for row in cells[header_at + 1 : header_at + len(rows)]] == rows[1:]
 
 
 def test_ropa_answers_retention_from_the_findings(
@@ -339,8 +351,8 @@ def test_ropa_takes_home_country_and_schedule_from_the_data_map(
     # the controller's country written another way changes nothing
     policy = data_map.policy.model_copy(update={"controller_country": "UK"})
     moved = data_map.model_copy(update={"policy": policy, "directory": "/srv/acme/data_map"})
-    [csv_path, _] = write_ropa(warehouse, moved, suites, run_id, tmp_path / "uk")
-    [base_path, _] = write_ropa(warehouse, data_map, suites, run_id, tmp_path / "base")
+    csv_path, *_ = write_ropa(warehouse, moved, suites, run_id, tmp_path / "uk")
+    base_path, *_ = write_ropa(warehouse, data_map, suites, run_id, tmp_path / "base")
     uk, base = _csv_rows(csv_path), _csv_rows(base_path)
     link = "Link to retention and erasure policy document"
     assert {row[link] for row in uk} == {"/srv/acme/data_map/retention.yaml"}
@@ -355,5 +367,155 @@ def test_ropa_takes_home_country_and_schedule_from_the_data_map(
     abroad = data_map.model_copy(
         update={"policy": data_map.policy.model_copy(update={"controller_country": "Ireland"})}
     )
-    [ie_path, _] = write_ropa(warehouse, abroad, suites, run_id, tmp_path / "ie")
+    ie_path, *_ = write_ropa(warehouse, abroad, suites, run_id, tmp_path / "ie")
     assert any("United Kingdom" in r[ICO_COLUMNS[7]] for r in _csv_rows(ie_path))
+
+
+# --- ROPA: what the run observed ----------------------------------------------------------------
+
+FINDING = (
+    "insert into audit.findings (run_id, as_of, rule_id, title, severity, area, clause_ids, "
+    "dataset, record_key, detail, first_seen_run, first_seen_as_of, decision_state) "
+    "values (?, ?, ?, ?, ?, ?, ['5.1'], ?, ?, ?, ?, ?, ?)"
+)
+BREACH = ICO_COLUMNS.index("Has a personal data breach occurred?")
+RECIPIENTS, COUNTRIES, SAFEGUARDS = 5, 7, 8
+
+
+def _finding(conn, run_id, rule_id, dataset, key, *, severity="critical", area="security",
+             first_seen=AS_OF, state="open", title="crafted") -> None:  # fmt: skip
+    conn.execute(
+        FINDING,
+        [run_id, AS_OF, rule_id, title, severity, area, dataset, key, "crafted detail",
+         run_id, first_seen, state],
+    )  # fmt: skip
+
+
+def test_ropa_reports_possible_breaches_from_open_critical_security_findings(
+    audited, warehouse, data_map, suites, tmp_path
+) -> None:
+    _, run_id, _ = audited
+    warehouse.execute("delete from audit.findings where run_id = ? and area = 'security'", [run_id])
+    first = AS_OF - timedelta(days=31)
+    for key in ("#9001", "#9002"):
+        _finding(warehouse, run_id, "SEC-PAN", "orders", key, first_seen=first,
+                 title="Full card number stored")  # fmt: skip
+    # neither a decided finding nor a high one is a possible breach
+    _finding(warehouse, run_id, "SEC-PAN", "orders", "#9003", state="false_positive")
+    _finding(warehouse, run_id, "SEC-UNDECLARED", "call_recordings", "c-1", severity="high")
+
+    paths = write_ropa(warehouse, data_map, suites, run_id, tmp_path)
+    by_system = _ropa_by_system(paths[0])
+
+    for row in by_system["ordering"]:
+        cell = row[BREACH]
+        assert cell.startswith("Possible breach: ")
+        assert "(SEC-PAN) in 2 records of orders" in cell
+        assert f"first seen {first.isoformat()}" in cell
+        assert "within 72 hours" in cell and "ICO (UK GDPR Art. 33)" in cell
+        assert "#900" not in cell  # counts, rule ids and dates, never a record
+        assert run_id in row[BREACH + 1] and "SEC-PAN" in row[BREACH + 1]
+    for system in ("telephony", "hr", "crm"):
+        for row in by_system[system]:
+            assert row[BREACH] == "No possible breach found by this audit"
+    assert "Possible: SEC-PAN" in paths[2].read_text(encoding="utf-8")
+
+    warehouse.execute("delete from audit.findings where run_id = ? and area = 'security'", [run_id])
+    by_system = _ropa_by_system(write_ropa(warehouse, data_map, suites, run_id, tmp_path)[0])
+    assert {row[BREACH] for rows in by_system.values() for row in rows} == {
+        "No possible breach found by this audit"
+    }
+
+
+def _disclose(conn, run_id, row: int, recipient: str, country: str, safeguard: str,
+              rules: tuple[str, ...]) -> None:  # fmt: skip
+    conn.execute(
+        "insert into staging.disclosures (disclosed_on, recipient, purpose, country, safeguard, "
+        "records, record_key, _source_file, _row_number) values (?, ?, 'crafted', ?, ?, 10, ?, "
+        "'crafted.csv', ?)",
+        [AS_OF, recipient, country, safeguard, str(row), row],
+    )
+    for rule_id in rules:
+        _finding(conn, run_id, rule_id, "disclosures", str(row), severity="high",
+                 area="third_parties")  # fmt: skip
+
+
+def test_ropa_shows_the_disclosure_logs_recipients_and_transfers(
+    audited, warehouse, data_map, suites, tmp_path
+) -> None:
+    _, run_id, _ = audited
+    warehouse.execute("delete from staging.disclosures")
+    warehouse.execute(
+        "delete from audit.findings where run_id = ? and dataset = 'disclosures'", [run_id]
+    )
+    for row in (1, 2, 3):  # not on the approved list; two of them to the US with no safeguard
+        rules = ("TPD-UNAPPROVED", "TPD-TRANSFER") if row < 3 else ("TPD-UNAPPROVED",)
+        _disclose(warehouse, run_id, row, "Acme Data Ltd", "US", "none" if row < 3 else "SCCs",
+                  rules)  # fmt: skip
+    _disclose(warehouse, run_id, 4, "Pure Chat", "US", "n/a", ("TPD-TRANSFER",))
+    _disclose(warehouse, run_id, 5, "Pure Chat", "US", "UK IDTA", ())
+
+    paths = write_ropa(warehouse, data_map, suites, run_id, tmp_path)
+    by_system = _ropa_by_system(paths[0])
+
+    (chat,) = by_system["live_chat"]  # Pure Chat is declared for the chat's purpose
+    assert chat[RECIPIENTS].startswith("live chat provider (Pure Chat)")
+    assert "Observed in the disclosure log: Pure Chat (approved, 2 disclosures of 20 records, " \
+        "TPD-TRANSFER 1)" in chat[RECIPIENTS]  # fmt: skip
+    assert (
+        "Observed in the disclosure log: to United States: 1 disclosure with no safeguard "
+        "(TPD-TRANSFER), 1 under UK IDTA" in chat[SAFEGUARDS]
+    )
+    # Acme: declared for no purpose, so beside every row of customers' data, not tied to it
+    acme = (
+        "Acme Data Ltd (not approved, 3 disclosures of 30 records, TPD-TRANSFER 2, TPD-UNAPPROVED)"
+    )
+    for row in by_system["ordering"] + by_system["crm"][:1] + [chat]:
+        assert acme in row[RECIPIENTS]
+        assert "for no declared purpose" in row[RECIPIENTS]
+        assert "United States (Acme Data Ltd, 3 disclosures)" in row[COUNTRIES]
+        assert (
+            "to United States: 2 disclosures with no safeguard (TPD-TRANSFER, TPD-UNAPPROVED), "
+            "1 under SCCs (TPD-UNAPPROVED)" in row[SAFEGUARDS]
+        )
+    (orders, _) = by_system["ordering"]
+    assert not orders[SAFEGUARDS].startswith("Not applicable")
+    for row in by_system["hr"] + by_system["applicant_tracking"]:  # no customers there
+        assert "Acme" not in "".join(row) and "Observed" not in "".join(row)
+    # the controller-level section, below the table and in the page
+    sheet = load_workbook(paths[1], read_only=True)["ROPA"]
+    below = [row for row in sheet.iter_rows(values_only=True) if row[0] == "Acme Data Ltd"]
+    assert below and "not approved" in below[0][1]
+    page = paths[2].read_text(encoding="utf-8")
+    assert "Disclosures no purpose declares" in page and "Acme Data Ltd" in page
+
+
+def test_ropa_workbook_prints_landscape_one_page_wide(
+    audited, warehouse, data_map, suites, tmp_path
+) -> None:
+    _, run_id, _ = audited
+    xlsx = write_ropa(warehouse, data_map, suites, run_id, tmp_path)[1]
+
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["ROPA"]
+    sheet = book["ROPA"]
+    header = next(
+        r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == ICO_COLUMNS[0]
+    )
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == f"${header}:${header}"
+    assert sheet.freeze_panes == f"C{header + 1}"
+    for r in range(header, header + len(_purposes_by_name()) + 1):
+        cells = [sheet.cell(r, c) for c in range(1, 31)]
+        assert all(c.alignment.wrap_text for c in cells)
+        # tall enough for its most wrapped cell: at least one line per character-width of text
+        need = max(
+            sum(-(-max(1, len(p)) // int(sheet.column_dimensions[c.column_letter].width))
+                for p in str(c.value).split("\n"))
+            for c in cells
+        )  # fmt: skip
+        assert sheet.row_dimensions[r].height >= 15 * need, r
+    widths = [sheet.column_dimensions[c.column_letter].width for c in sheet[header]]
+    assert all(10 <= w <= 60 for w in widths)

@@ -42,7 +42,8 @@ with systems as (
 ),
 run_findings as (
     select f.run_id, f.as_of, f.rule_id, f.title, f.severity, f.area, f.clause_ids, f.dataset,
-           s.system, coalesce(f.responsible, [s.system]) as responsible, f.record_key, f.subject_key, f.detail, f.first_seen_run, f.first_seen_as_of,
+           s.system, coalesce(f.responsible, [s.system]) as responsible,
+           f.record_key, f.subject_key, f.detail, f.first_seen_run, f.first_seen_as_of,
            coalesce(f.decision_state, 'open') as decision_state, f.decision
     from ({source}) f
     left join systems s on s.dataset = f.dataset

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from pipelines.datamap import DataMap
 from pipelines.reporting import charts, diagram, model, queries, responsible
 from pipelines.reporting.changes import compare
+from pipelines.reporting.ropa_observed import observed
 from pipelines.reporting.status import status
 from pipelines.rules.catalogue import SEVERITY_ORDER, Suite
 
@@ -98,7 +99,16 @@ def report_context(
         "severities": severities,
         "generated": datetime.now(UTC),
         "plotly_js": Markup(plotly.offline.get_plotlyjs()),  # trusted: the bundled library
-        "charts": chart_specs(data_map, ordered, clauses, systems, ages, trend, severities),
+        "charts": chart_specs(
+            data_map,
+            ordered,
+            clauses,
+            systems,
+            ages,
+            trend,
+            severities,
+            observed(conn, data_map, run_id, run.as_of).disclosures,
+        ),  # fmt: skip
     }
 
 
@@ -115,7 +125,9 @@ def shown_severities(rules: list[model.RuleView]) -> tuple[str, ...]:
     return tuple(s for s in SEVERITY_ORDER if s in present) or SEVERITY_ORDER
 
 
-def chart_specs(data_map, rules, clauses, systems, ages, trend, severities) -> dict[str, Chart]:
+def chart_specs(
+    data_map, rules, clauses, systems, ages, trend, severities, logged
+) -> dict[str, Chart]:
     counts = {s: sum(r.count for r in rules if r.severity == s) for s in SEVERITY_ORDER}
     figures = {
         "severity": charts.by_severity(counts, severities),
@@ -125,7 +137,7 @@ def chart_specs(data_map, rules, clauses, systems, ages, trend, severities) -> d
         "age": charts.ages(ages, severities),
         "system": charts.by_system(systems, severities),
         "coverage": charts.coverage(clauses),
-        "datamap": diagram.sankey(data_map),
+        "datamap": diagram.sankey(data_map, logged, {r.id: r.severity for r in rules}),
     }
     return {
         name: Chart(f"chart-{name}", Markup(charts.to_script_json(fig)))

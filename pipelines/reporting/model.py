@@ -176,7 +176,10 @@ def build_clauses(
             by_clause[clause].append(rule)
     return [
         ClauseView(
-            c.id, c.heading, c.text, sorted(by_clause[c.id], key=lambda r: r.rank),
+            c.id,
+            c.heading,
+            c.text,
+            sorted(by_clause[c.id], key=lambda r: r.rank),
             {rule: n for (clause, rule), n in counts.items() if clause == c.id},
         )  # fmt: skip
         for c in data_map.policy.clauses

@@ -1,12 +1,20 @@
 """The record of processing activities (ROPA, UK GDPR Article 30) in the ICO controller template.
 
-One row per purpose of each system in systems.yaml, in the template's 30 columns, as ropa.csv and
-ropa.xlsx (sheet "Template", the controller, DPO and representative above the columns). Every cell
-comes from the data map; what the data map does not record is said plainly ("Not recorded in the
-data map"), never guessed. Column 29 (is personal data retained and erased in accordance with the
-policy?) is answered from the run's retention findings in the system's datasets. This module holds
-the columns, the rows and the two files; the cells' wording is in ropa_words.py and
-ropa_transfers.py, the workbook's layout in ropa_workbook.py.
+One row per purpose of each system in systems.yaml, in the template's 30 columns, as ropa.csv,
+ropa.xlsx (sheet "ROPA", set up to print) and ropa.html (one card per purpose, for reading). The
+cells come from the data map; what the audit run observed stands beside them, never instead:
+
+- column 24/25 (personal data breach): the run's open critical security findings in the system's
+  datasets, as a possible breach to assess within 72 hours (ropa_observed.py);
+- columns 6, 8 and 9 (recipients, third countries, safeguards): the disclosure log's recipients
+  and transfers, with the run's third-party findings on them (ropa_observed.py says which rows
+  show which disclosures, and why);
+- column 29/30 (retained and erased in accordance with the policy?): the run's retention findings
+  in the system's datasets.
+
+What neither records is said plainly ("Not recorded in the data map"), never guessed. This
+module holds the columns, the rows and the files; the cells' wording is in ropa_words.py,
+ropa_transfers.py and ropa_observed.py, the layout of the workbook and page in ropa_workbook.py.
 """
 
 from __future__ import annotations
@@ -21,12 +29,11 @@ import duckdb
 from pipelines.datamap import DataMap
 from pipelines.datamap.models import Purpose, System
 from pipelines.reporting.extract import FORMULA_STARTS, run_as_of
+from pipelines.reporting.ropa_observed import Observed, breach_cells, observed
 from pipelines.reporting.ropa_transfers import (
-    contracts,
-    recipient_categories,
-    recipients_of,
-    safeguards,
-    third_countries,
+    NONE_DECLARED,
+    transfer_cells,
+    undeclared_lines,
 )
 from pipelines.reporting.ropa_words import (
     ARTICLE_6,
@@ -37,18 +44,21 @@ from pipelines.reporting.ropa_words import (
     category_words,
     consent_record,
     datasets_of,
+    dpia_cells,
     join_words,
     retention_document,
     retention_rules,
     retention_schedule,
     rights_of,
+    source_of,
     subject_words,
 )
-from pipelines.reporting.ropa_workbook import workbook
+from pipelines.reporting.ropa_workbook import html_page, workbook
 from pipelines.rules.catalogue import Suite
 
 CSV_NAME = "ropa.csv"
 XLSX_NAME = "ropa.xlsx"
+HTML_NAME = "ropa.html"
 
 COLUMNS = (
     "Business function",
@@ -101,10 +111,11 @@ def write_ropa(
     run_id: str,
     out_dir: Path,
 ) -> list[Path]:
-    """Write out_dir/ropa.csv and out_dir/ropa.xlsx for the run; return their paths."""
+    """Write ropa.csv, ropa.xlsx and ropa.html for the run into out_dir; return their paths."""
     as_of = run_as_of(conn, run_id)
     answers = retention_answers(conn, data_map, suites, run_id, as_of)
-    rows = ropa_rows(data_map, answers)
+    seen = observed(conn, data_map, run_id, as_of)
+    rows = ropa_rows(data_map, answers, seen)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / CSV_NAME
@@ -113,8 +124,12 @@ def write_ropa(
         writer.writerow(COLUMNS)
         writer.writerows([[_csv_safe(value) for value in row] for row in rows])
     xlsx_path = out_dir / XLSX_NAME
-    workbook(data_map, COLUMNS, rows, run_id, as_of).save(xlsx_path)
-    return [csv_path, xlsx_path]
+    undeclared = undeclared_lines(data_map, seen)
+    workbook(data_map, COLUMNS, rows, undeclared, run_id, as_of).save(xlsx_path)
+    html_path = out_dir / HTML_NAME
+    page = html_page(data_map, COLUMNS, rows, undeclared, seen)
+    html_path.write_text(page, encoding="utf-8")
+    return [csv_path, xlsx_path, html_path]
 
 
 def retention_answers(
@@ -147,11 +162,14 @@ def retention_answers(
         checking = sorted(
             {row.rule for row in data_map.retention.rules if row.dataset in datasets} & set(rules)
         )
-        found = [(rule_id, n) for rule_id, dataset, n in counts if dataset in datasets]
+        found: dict[str, int] = {}
+        for rule_id, dataset, n in counts:
+            if dataset in datasets:
+                found[rule_id] = found.get(rule_id, 0) + n
         if found:
             breaches = "; ".join(
                 f"{rule_id}: {n} {'finding' if n == 1 else 'findings'} ({rules[rule_id].title})"
-                for rule_id, n in _summed(found)
+                for rule_id, n in sorted(found.items())
             )
             answers[system.id] = RetentionAnswer("No", f"{breaches} in {run}")
         elif checking:
@@ -165,19 +183,25 @@ def retention_answers(
     return answers
 
 
-def ropa_rows(data_map: DataMap, answers: dict[str, RetentionAnswer]) -> list[list[str]]:
+def ropa_rows(
+    data_map: DataMap, answers: dict[str, RetentionAnswer], seen: Observed
+) -> list[list[str]]:
     """The template's 30 cells for every purpose of every system, in systems.yaml order."""
     return [
-        _row(data_map, system, purpose, answers[system.id])
+        _row(data_map, system, purpose, answers[system.id], seen)
         for system in data_map.systems
         for purpose in system.purposes
     ]
 
 
 def _row(
-    data_map: DataMap, system: System, purpose: Purpose, retention: RetentionAnswer
+    data_map: DataMap,
+    system: System,
+    purpose: Purpose,
+    retention: RetentionAnswer,
+    seen: Observed,
 ) -> list[str]:
-    recipients = recipients_of(data_map, purpose)
+    breach, breach_link = breach_cells(seen, datasets_of(data_map, system.id))
     categories = categories_of(data_map, system.id)
     special = [c for c in categories if c.startswith(SPECIAL_CATEGORIES)]
     basis = ARTICLE_6[purpose.lawful_basis]
@@ -185,13 +209,10 @@ def _row(
     row = [
         system.business_function,
         purpose.name,
-        "None declared in the data map",
+        NONE_DECLARED,
         join_words(subject_words(s) for s in purpose.data_subjects),
-        join_words(category_words(c) for c in categories) or "None declared in the data map",
-        recipient_categories(system, recipients),
-        contracts(system, recipients),
-        third_countries(data_map, system, recipients),
-        safeguards(data_map, system, recipients),
+        join_words(category_words(c) for c in categories) or NONE_DECLARED,
+        *transfer_cells(data_map, system, purpose, seen),
         retention_schedule(data_map, system.id),
         system.security_measures,
         basis,
@@ -200,14 +221,12 @@ def _row(
         NOT_RECORDED if interests else "Not applicable",
         rights_of(purpose),
         "No (none declared in the data map)",
-        f"{NOT_RECORDED} (held in {system.name}, {system.vendor})",
+        source_of(data_map, system),
         consent_record(data_map, system, purpose),
         system.location,
-        f"Not assessed ({NOT_RECORDED.lower()})",
-        "Not assessed",
-        "None recorded",
-        "No breach recorded in this audit",
-        "Not applicable",
+        *dpia_cells(purpose),
+        breach,
+        breach_link,
         NOT_RECORDED if special else "Not applicable",
         basis,
         retention_document(data_map),
@@ -246,13 +265,6 @@ def _unchecked(data_map: DataMap, system: System, unenforced: dict[str, int]) ->
             + (f" (audit.retention_due: {'; '.join(past)})" if past else "")
         )
     return f"no retention period declared in {retention_document(data_map)} for {datasets}"
-
-
-def _summed(found: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    totals: dict[str, int] = {}
-    for rule_id, n in found:
-        totals[rule_id] = totals.get(rule_id, 0) + n
-    return sorted(totals.items())
 
 
 # --- files ------------------------------------------------------------------------------------

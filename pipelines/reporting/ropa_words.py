@@ -2,9 +2,10 @@
 
 Plain words for data categories (fideslang names where no better word is declared), data
 subjects, retention periods and the events they run from; the rights each lawful basis gives,
-the Article 9 condition, the record of consent; and the data map look-ups the cells share (a
-system's datasets, categories and retention rows). Where the data map is silent a cell says
-NOT_RECORDED, never a guess. Recipients and transfers are in ropa_transfers.py.
+the Article 9 condition, the record of consent, the source of the data (collected_from), the
+DPIA (a purpose's `dpia`: a reference, or why none is needed); and the data map look-ups the
+cells share (a system's datasets, categories and retention rows). Where the data map is silent
+a cell says NOT_RECORDED, never a guess. Recipients and transfers are in ropa_transfers.py.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ RIGHTS = {
     "legitimate_interests": ("access", "rectification", "erasure", "restriction", "object"),
 }
 MARKETING_USE = "marketing"
+# how systems.yaml's `dpia` says that a purpose needs none ("Not required - screened 2023 - ...")
+NOT_REQUIRED = "not required"
 
 # fideslang data categories that are special category data (Art 9) or criminal offence data.
 SPECIAL_CATEGORIES = (
@@ -200,6 +203,30 @@ def consent_record(data_map: DataMap, system: System, purpose: Purpose) -> str:
         if evidence:
             records.append(f"{system.vendor} {' / '.join(evidence)} per record of {name}")
     return join_words(records, "; ") or NOT_RECORDED
+
+
+def source_of(data_map: DataMap, system: System) -> str:
+    """Where the system's datasets get their data (each dataset's collected_from)."""
+    datasets = datasets_of(data_map, system.id)
+    sources = [data_map.datasets[name].collected_from or NOT_RECORDED for name in datasets]
+    if not datasets:
+        return f"{NOT_RECORDED} (held in {system.name}, {system.vendor})"
+    if len(set(sources)) == 1:
+        return sources[0]
+    return "; ".join(f"{name}: {source}" for name, source in zip(datasets, sources, strict=True))
+
+
+def dpia_cells(purpose: Purpose) -> tuple[str, str, str]:
+    """Columns 21 to 23: is a DPIA required, its progress, the link (the purpose's `dpia`)."""
+    if not purpose.dpia:
+        return NOT_RECORDED, NOT_RECORDED, NOT_RECORDED
+    if purpose.dpia.lower().startswith(NOT_REQUIRED):
+        return f"No ({purpose.dpia})", "Not applicable", "Not applicable"
+    return (
+        "Yes",
+        f"DPIA on record: {purpose.dpia}; its progress is {NOT_RECORDED.lower()}",
+        purpose.dpia,
+    )
 
 
 @cache
