@@ -1,8 +1,9 @@
 """privacy-audit subject: one person's records in every source, for access and erasure requests.
 
 One audited warehouse (run_audit over hand-made exports) is shared by the module: Jane Doe in four
-sources under four spellings (HubSpot, Shopify, Asterisk, Mailchimp), and John Smith, whose old
-call recording is past retention.
+sources under four spellings (HubSpot, Shopify, Asterisk, Mailchimp), John Smith, whose old
+call recording is past retention, Erin Gone, whose erasure was completed but whose CRM contact,
+order and call on legal hold are still held, and Owen Waits, whose erasure is still open.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Layouts
+from conftest import REPO, RIGHTS_HEADER, Layouts
 
 from pipelines.audit import run_audit
 from pipelines.cli import main
 from pipelines.datamap import load_data_map
-from pipelines.lookup import normalise
-from pipelines.lookup.model import HeldField, SubjectRecord
+from pipelines.lookup import normalise, to_html
+from pipelines.lookup.art15 import art15_pack
+from pipelines.lookup.model import HeldField, SubjectRecord, SubjectReport
 from pipelines.lookup.retention import Due, assess
 from pipelines.lookup.subject import mask_cards
 from pipelines.settings import Settings
@@ -49,12 +51,12 @@ class Audited:
         )
 
 
-def call(uniqueid: str, src: str, name: str, start: str) -> str:
-    """One Asterisk Master.csv line: answered, recorded, announcement played, no legal hold."""
+def call(uniqueid: str, src: str, name: str, start: str, hold: int = 0) -> str:
+    """One Asterisk Master.csv line: answered, recorded, announcement played, legal hold or not."""
     return (
         f'"","{src}","200","from-external","""{name}"" <{src}>","SIP/t","SIP/200","Dial","x",'
         f'"{start}","{start}","{start}",60,55,"ANSWERED",3,"{uniqueid}",'
-        f'"rec={uniqueid}.wav;notice=played;hold=0","","{uniqueid}",1\n'
+        f'"rec={uniqueid}.wav;notice=played;hold={hold}","","{uniqueid}",1\n'
     )
 
 
@@ -86,6 +88,21 @@ def write_exports(exports: Path) -> None:
                     "Phone Number": "07700 900456",
                     **activity,
                 },
+                {
+                    "Record ID": "10000000003",
+                    "First Name": "Erin",
+                    "Last Name": "Gone",
+                    "Email": "erin.gone@example.com",
+                    "Phone Number": "07700 900789",
+                    **activity,
+                },
+                {
+                    "Record ID": "10000000004",
+                    "First Name": "Owen",
+                    "Last Name": "Waits",
+                    "Email": "owen.waits@example.com",
+                    **activity,
+                },
             ]
         ),
     )
@@ -101,7 +118,15 @@ def write_exports(exports: Path) -> None:
                     "Billing Name": "Jane Doe",
                     "Lineitem name": "Router",
                     "Total": "49.00",
-                }
+                },
+                {
+                    "Name": "#1002",
+                    "Email": "erin.gone@example.com",
+                    "Created at": "2025-06-01 10:00:00 +0100",
+                    "Billing Name": "Erin Gone",
+                    "Lineitem name": "Modem",
+                    "Total": "59.00",
+                },
             ]
         ),
     )
@@ -109,7 +134,21 @@ def write_exports(exports: Path) -> None:
         "call_recordings",
         "Master.csv",
         call("1788256800.1", "+44 7700 900123", "Jane Doe", "2026-09-01 10:00:00")
-        + call("1706368044.2", "07700900456", "John Smith", "2024-01-27 15:07:24"),
+        + call("1706368044.2", "07700900456", "John Smith", "2024-01-27 15:07:24")
+        + call("1788256900.3", "07700900789", "Erin Gone", "2026-09-01 11:00:00", hold=1),
+    )
+    put(
+        "rights_requests",
+        "tracker.csv",
+        Layouts.csv(
+            RIGHTS_HEADER,
+            [
+                ["DSR-1", "01/09/2026", " Erin.Gone@example.com", " ERASURE ", "completed "]
+                + ["01/10/2026", "No", ""],
+                ["DSR-2", "20/10/2026", "owen.waits@example.com", "Erasure", "Open", "", "", ""],
+            ],
+            newline="\r\n",
+        ),
     )
     put(
         "marketing_members",
@@ -263,14 +302,33 @@ def test_default_folder_is_reports_subjects(
     assert written(tmp_path / "reports" / "subjects", "json").stat().st_size > 0
 
 
-def test_unknown_person_exits_1_with_the_run(audited: Audited, tmp_path: Path, capsys) -> None:
-    assert audited.subject(" Nobody@Example.com", tmp_path / "out") == 1
+def test_nothing_held_is_written_with_what_was_searched(
+    audited: Audited, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "out"
+    assert audited.subject(" Nobody@Example.com", out) == 0
 
-    error = capsys.readouterr().err
-    assert (
-        f"no record of nobody@example.com in the warehouse of run {audited.run_id} as of 2026-11-01"
-    ) in error
-    assert not (tmp_path / "out").exists()
+    terminal = capsys.readouterr().out
+    assert "nothing held on email nobody@example.com" in terminal
+    assert audited.run_id in terminal
+    report = json.loads(written(out, "json").read_text(encoding="utf-8"))
+    assert report["held"] is False and report["records"] == [] and report["art15"] is None
+    assert report["identifier"] == "nobody@example.com"
+    assert report["run_id"] == audited.run_id and report["as_of"] == "2026-11-01"
+    searched = {s["dataset"]: s for s in report["searched"]}
+    assert set(searched) == set(load_data_map(audited.data_map).datasets)
+    assert searched["crm_contacts"]["columns"] == ["email", "phone"]
+    assert searched["crm_contacts"]["rows"] == 4 and searched["crm_contacts"]["note"] == ""
+    assert searched["call_recordings"]["note"].startswith("no email column")
+    assert searched["disclosures"]["note"] == "no email or phone column"
+    html = written(out, "html").read_text(encoding="utf-8")
+    assert "Nothing held on nobody@example.com" in html
+    assert f"audit run\n{audited.run_id} (as of 2026-11-01)" in html
+    for dataset in ("crm_contacts", "orders", "marketing_members", "rights_requests"):
+        assert f"<td>{dataset}</td>" in html
+    for path in out.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
 
 
 def test_not_an_identifier_exits_1(audited: Audited, tmp_path: Path, capsys) -> None:
@@ -315,6 +373,7 @@ def test_retention_status_per_record(audited: Audited, tmp_path: Path) -> None:
     assert audited.subject("+447700900456", tmp_path / "john") == 0
     john = records(tmp_path / "john")
     assert set(john) == {("call_recordings", "1706368044.2"), ("crm_contacts", "10000000002")}
+    assert all(r["verdict"] is None for r in john.values())  # no erasure request
     old_call = john[("call_recordings", "1706368044.2")]
     assert old_call["retention"]["status"] == "past retention (RET-CALLS since 2026-11-01)"
     assert old_call["retention_finding"]["rule_id"] == "RET-CALLS"
@@ -349,3 +408,128 @@ def test_card_numbers_masked() -> None:
         "cvv [removed], card [card number ending 4444]"
     )
     assert mask_cards("order 4503000000147") == "order 4503000000147"  # not Luhn-valid
+
+
+def test_art15_pack_gives_purposes_bases_recipients_and_rights(
+    audited: Audited, tmp_path: Path
+) -> None:
+    audited.subject("jane.doe@example.com", tmp_path)
+    report = json.loads(written(tmp_path, "json").read_text(encoding="utf-8"))
+    pack = report["art15"]
+    entries = {e["dataset"]: e for e in pack["entries"]}
+    assert set(entries) == {d for d, _ in JANE}
+
+    def purposes(dataset: str) -> dict[str, str]:
+        return {p["name"]: p["lawful_basis"] for p in entries[dataset]["purposes"]}
+
+    # her order says she is a customer: the CRM's purpose for prospects is not hers
+    assert purposes("crm_contacts") == {
+        "Managing customer and prospect relationships": "Article 6(1)(b) contract"
+    }
+    assert entries["crm_contacts"]["subjects"] == "customers"
+    assert purposes("orders") == {
+        "Taking and fulfilling orders": "Article 6(1)(b) contract",
+        "Keeping accounting records": "Article 6(1)(c) legal obligation",
+    }
+    assert purposes("call_recordings") == {
+        "Call recording for quality, training and security": (
+            "Article 6(1)(f) legitimate interests"
+        )
+    }
+    assert [r["name"] for r in entries["orders"]["recipients"]] == [
+        "Worldpay",
+        "Royal Mail",
+        "DPD UK",
+    ]
+    assert not any(r["abroad"] for r in entries["orders"]["recipients"])
+    assert (
+        entries["orders"]["source"]
+        == load_data_map(REPO / "data_map").datasets["orders"].collected_from
+    )
+    assert entries["orders"]["kept_until"] == [
+        {"record_key": "#1001", "kept_until": "2032-03-31", "status": "within retention"}
+    ]
+    assert entries["orders"]["retention"] == [
+        "orders and payment records: 6 years from the end of the financial year (31 March) "
+        "of the creation time, then anonymise"
+    ]
+
+    contact = load_data_map(REPO / "data_map").policy.contact
+    assert pack["contact"] == contact
+    rights = {r["name"]: r for r in pack["rights"]}
+    assert list(rights) == [
+        "access",
+        "rectification",
+        "erasure",
+        "restriction",
+        "objection",
+        "portability",
+        "withdraw consent",
+        "complaint",
+    ]
+    assert rights["withdraw consent"]["applies"] == ["Email marketing of our own products"]
+    assert "Keeping accounting records (legal obligation)" in rights["erasure"]["not_for"]
+    assert "Email marketing of our own products" in rights["objection"]["applies"]
+    assert "Information Commissioner" in rights["complaint"]["text"]
+    html = written(tmp_path, "html").read_text(encoding="utf-8")
+    assert "Article 15 information" in html
+    assert "Keeping accounting records: <strong>Article 6(1)(c) legal obligation</strong>" in html
+    assert contact in html and "Worldpay" in html
+
+
+def test_a_recipient_abroad_is_a_transfer_with_its_safeguard() -> None:
+    data_map = load_data_map(REPO / "data_map")
+    chat = SubjectRecord("chat_transcripts", "c1", "live_chat", "Live chat", "Pure Chat", "")
+    pack = art15_pack([chat], data_map)
+    (recipient,) = pack.entries[0].recipients
+    assert (recipient.name, recipient.country, recipient.abroad) == (
+        "Pure Chat",
+        "United States",
+        True,
+    )
+    assert recipient.safeguard == "UK IDTA"
+    html = to_html(
+        SubjectReport("a@b.c", "email", "r1", AS_OF, ["k" * 64], [], [], [chat], art15=pack)
+    )
+    assert "Pure Chat (live chat provider, United States): <strong>transfer outside United " in html
+    assert "safeguard UK IDTA" in html
+
+
+def test_completed_erasure_judges_every_record_still_held(audited: Audited, tmp_path: Path) -> None:
+    assert audited.subject("erin.gone@example.com", tmp_path) == 0
+    report = json.loads(written(tmp_path, "json").read_text(encoding="utf-8"))
+    assert report["erasure_request"]["ref"] == "DSR-1"
+    assert report["erasure_request"]["completed_on"] == "2026-10-01"
+    verdicts = {key: r["verdict"] for key, r in records(tmp_path).items()}
+    assert verdicts == {
+        # within retention, but nothing requires keeping a CRM contact
+        ("crm_contacts", "10000000003"): {
+            "kind": "should_have_been_erased",
+            "text": "still held after erasure completed on 2026-10-01: should have been erased",
+        },
+        # within retention, and the law requires keeping the order
+        ("orders", "#1002"): {
+            "kind": "kept",
+            "text": "kept: legal obligation until 2032-03-31 "
+            "(orders and payment records, Keeping accounting records)",
+        },
+        ("call_recordings", "1788256900.3"): {"kind": "kept", "text": "kept: legal hold"},
+        ("rights_requests", "DSR-1"): {
+            "kind": "kept",
+            "text": "kept: evidence of the request (rights-request records, until 2032-10-01)",
+        },
+    }
+    html = written(tmp_path, "html").read_text(encoding="utf-8")
+    assert "<h2>Erasure request DSR-1</h2>" in html
+    assert "still held after erasure completed on 2026-10-01: should have been erased" in html
+
+
+def test_open_erasure_is_requested_not_completed(audited: Audited, tmp_path: Path) -> None:
+    assert audited.subject("owen.waits@example.com", tmp_path) == 0
+    verdicts = {key: r["verdict"]["text"] for key, r in records(tmp_path).items()}
+    assert verdicts == {
+        ("crm_contacts", "10000000004"): (
+            "erasure requested on 2026-10-20, not yet completed (DSR-2, status Open)"
+        ),
+        ("rights_requests", "DSR-2"): "kept: evidence of the request (rights-request records)",
+    }

@@ -1,32 +1,34 @@
-"""A subject look-up as text on the terminal (rich tables), as JSON and as one HTML file.
+"""A subject look-up as JSON and as one HTML file (the terminal's tables: terminal.py).
 
 The files answer a subject access request, so they hold the person's own data: they are written
 with owner-only permissions (0600), in a folder created 0700. The HTML is self-contained (no
 script, no external resource; a Content-Security-Policy forbids both) and Jinja2 autoescapes every
-value. Terminal output escapes rich markup and control characters in the data.
+value. A look-up that found nobody writes the same two files, saying what was searched.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from pipelines.lookup.model import RecordFinding, SubjectRecord, SubjectReport
+from pipelines.lookup.erasure import describe
+from pipelines.lookup.model import (
+    Art15Pack,
+    ErasureRequest,
+    RecordFinding,
+    SubjectRecord,
+    SubjectReport,
+)
 from pipelines.lookup.retention import RETENTION_AREA
 
 TEMPLATE = "subject.html.j2"
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-TERMINAL_WIDTH = 100
+ENTRY_LISTS = ("purposes", "recipients", "kept_until")  # an Art. 15 entry's lists of dataclasses
 
 
 def plain(value: object) -> object:
@@ -55,8 +57,12 @@ def report_dict(report: SubjectReport) -> dict[str, object]:
         "subject_keys": report.subject_keys,
         "emails": report.emails,
         "phones": report.phones,
+        "held": report.held,
         "notes": report.notes,
+        "searched": [vars(s) for s in report.searched],
+        "erasure_request": _request_dict(report.erasure_request),
         "records": [_record_dict(r) for r in report.records],
+        "art15": _art15_dict(report.art15),
     }
 
 
@@ -76,14 +82,42 @@ def _record_dict(record: SubjectRecord) -> dict[str, object]:
             (_finding_dict(f) for f in record.findings if f.area == RETENTION_AREA), None
         ),
         "findings": [_finding_dict(f) for f in other_findings(record)],
-        "erasure": {k: plain(v) for k, v in vars(record.erasure).items()}
-        if record.erasure
-        else None,
+        "erasure": _plain_dict(record.erasure),
+        "verdict": _plain_dict(record.verdict),
     }
 
 
 def _finding_dict(finding: RecordFinding) -> dict[str, object]:
     return {k: plain(v) for k, v in vars(finding).items()}
+
+
+def _plain_dict(item: object | None) -> dict[str, object] | None:
+    return {k: plain(v) for k, v in vars(item).items()} if item is not None else None
+
+
+def _request_dict(request: ErasureRequest | None) -> dict[str, object] | None:
+    if request is None:
+        return None
+    return {**(_plain_dict(request) or {}), "summary": describe(request)}
+
+
+def _art15_dict(pack: Art15Pack | None) -> dict[str, object] | None:
+    if pack is None:
+        return None
+    return {
+        "controller": pack.controller,
+        "contact": pack.contact,
+        "country": pack.country,
+        "dpo": pack.dpo,
+        "entries": [
+            {
+                **{k: v for k, v in vars(e).items() if k not in ENTRY_LISTS},
+                **{k: [_plain_dict(i) for i in getattr(e, k)] for k in ENTRY_LISTS},
+            }
+            for e in pack.entries
+        ],
+        "rights": [vars(r) for r in pack.rights],
+    }
 
 
 def to_json(report: SubjectReport) -> str:
@@ -124,83 +158,3 @@ def write_private(path: Path, text: str) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
-
-
-def terminal_text(value: object, limit: int = TERMINAL_WIDTH) -> Text:
-    """A value as inert text: no rich markup, no control characters, cut to limit."""
-    text = CONTROL.sub(" ", str(plain(value)))
-    return Text(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def print_report(console: Console, report: SubjectReport) -> None:
-    """The look-up on the terminal: the person, each record's fields, the erasure plan."""
-    console.print(
-        Text(
-            f"subject {report.short_key} (found by {report.kind} {report.identifier}): "
-            f"{len(report.records)} records, run {report.run_id} as of {report.as_of}"
-        )
-    )
-    console.print(terminal_text("emails: " + (", ".join(report.emails) or "-"), 10_000))
-    console.print(terminal_text("phones: " + (", ".join(report.phones) or "-"), 10_000))
-    for note in report.notes:
-        console.print(Text(f"note: {note}", style="yellow"))
-    console.print(_records_table(report))
-    for number, record in enumerate(report.records, 1):
-        console.print(_fields_table(number, record))
-    console.print(_erasure_table(report))
-
-
-def _records_table(report: SubjectReport) -> Table:
-    table = Table("#", "system", "dataset", "record key", "retention", "findings")
-    table.title = "records held"
-    for number, record in enumerate(report.records, 1):
-        findings = ", ".join(f.rule_id for f in other_findings(record)) or "-"
-        table.add_row(
-            str(number),
-            terminal_text(record.system_name),
-            terminal_text(record.dataset),
-            terminal_text(record.record_key),
-            terminal_text(_retention_text(record)),
-            terminal_text(findings),
-        )
-    return table
-
-
-def _retention_text(record: SubjectRecord) -> str:
-    retention = record.retention
-    if retention.ends_on and retention.status == "within retention":
-        return f"{retention.status} (until {retention.ends_on})"
-    return retention.status
-
-
-def _fields_table(number: int, record: SubjectRecord) -> Table:
-    title = (
-        f"{number}. {record.system_name} ({record.vendor}) · {record.dataset} · {record.record_key}"
-    )
-    table = Table("field", "category", "value", title=terminal_text(title), title_justify="left")
-    for held in record.fields:
-        shown = "; ".join(str(plain(v)) for v in held.values)
-        table.add_row(Text(held.name), Text(held.category), terminal_text(shown))
-    for finding in other_findings(record):
-        table.add_row(
-            Text(finding.rule_id, style="red"),
-            Text(finding.severity),
-            terminal_text(f"{finding.title}: {finding.detail}", 200),
-        )
-    return table
-
-
-def _erasure_table(report: SubjectReport) -> Table:
-    table = Table("dataset", "record key", "on erasure", "why", title="erasure request")
-    for record in report.records:
-        advice = record.erasure
-        if advice is None:
-            continue
-        style = {"keep": "yellow", "suppress": "cyan"}.get(advice.action, "")
-        table.add_row(
-            terminal_text(record.dataset),
-            terminal_text(record.record_key),
-            Text(advice.text, style=style),
-            terminal_text(advice.reason, 200),
-        )
-    return table

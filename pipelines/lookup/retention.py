@@ -15,6 +15,7 @@ address is never mailed again; everything else is deleted.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,7 +23,9 @@ import duckdb
 
 from pipelines.datamap import DataMap
 from pipelines.datamap.models import Purpose
+from pipelines.datamap.retention import Retention, Start
 from pipelines.lookup.model import ErasureAdvice, RetentionStatus, SubjectRecord
+from pipelines.reporting.ropa_words import EVENT_WORDS
 
 RETENTION_AREA = "retention"  # the suite of the RET-* rules
 ACTIONS = {
@@ -98,7 +101,7 @@ def retention_status(record: SubjectRecord, data_map: DataMap, due: Due | None) 
         rule=rule.id,
         data=rule.data,
         period=rule.keep_for.words(),
-        starts=rule.starts_words(),
+        starts=start_words(data_map, rule),
         started_on=due.starts_on,
         ends_on=due.kept_until,
         action=rule.action,
@@ -187,3 +190,25 @@ def _delete_reason(retention: RetentionStatus) -> str:
 
 def _pending(retention: RetentionStatus) -> str:
     return f"{retention.period} after {retention.starts} (not yet recorded)"
+
+
+def start_words(data_map: DataMap, rule: Retention) -> str:
+    """The events a period runs from, in words, the first with a value first."""
+    return ", else ".join(_start_words(data_map, rule.dataset, start) for start in rule.starts)
+
+
+def _start_words(data_map: DataMap, dataset: str, start: Start) -> str:
+    """'started_at' -> 'the start time'; end_of_financial_year(orders.created_at) -> 'the end of
+    the financial year (31 March) of the latest order's creation time'."""
+    spec = data_map.datasets.get(start.dataset or dataset)
+    column = spec.column(start.column) if spec else None
+    base = re.sub(r"_(at|on|date|time)$", "", start.column)
+    first, _, rest = base.partition("_")
+    words = " ".join(filter(None, [EVENT_WORDS.get(first, first), rest.replace("_", " ")]))
+    words += {"timestamp": " time", "date": " date"}.get(column.type if column else "", "")
+    if start.dataset:
+        words = f"latest {start.dataset.replace('_', ' ')} {words}"
+    if start.financial_year_end:
+        end = date.fromisoformat(f"2000-{data_map.retention.financial_year_end}")
+        return f"the end of the financial year ({end.day} {end:%B}) of the {words}"
+    return f"the {words}"

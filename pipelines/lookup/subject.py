@@ -5,6 +5,9 @@ lower-cased and trimmed, phones in E.164), its subject_key(s) found in core.subj
 and every record of core.subject_records read back from staging.<dataset>: the canonical columns
 that hold a value, with their data categories, and the findings of the latest completed run.
 Card numbers and security codes are masked even here (DESIGN 8: never copied anywhere).
+Beside the records: the datasets searched (searched.py), the Article 15 pack (art15.py) and the
+verdict on the person's erasure request (erasure.py). Nobody found is an answer too: a report
+with no records, saying what was searched.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines.datamap import DataMap, DatasetSpec
+from pipelines.lookup.art15 import art15_pack
+from pipelines.lookup.erasure import erasure_request, judge
 from pipelines.lookup.model import HeldField, RecordFinding, SubjectRecord, SubjectReport
 from pipelines.lookup.retention import assess, read_due
+from pipelines.lookup.searched import searched_datasets
 from pipelines.reporting.masking import redact
+from pipelines.staging.identity import not_a_person_values
 from pipelines.staging.phones import to_e164
 from pipelines.warehouse import connect, ident, table_columns, table_exists
 
@@ -28,10 +35,6 @@ CARD = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){12,18}(?![0-9A-Za-z])")
 SECURITY_CODE = re.compile(
     r"(?i)(?<![a-z0-9])(cvv2?|cvc2?|csc|security code)(?![a-z0-9])([^0-9]{0,5})[0-9]{3,4}(?![0-9])"
 )
-
-
-class SubjectNotFound(LookupError):
-    """The identifier belongs to nobody in the warehouse."""
 
 
 class InvalidIdentifier(ValueError):
@@ -50,21 +53,27 @@ def normalise(identifier: str, region: str = PHONE_REGION) -> tuple[str, str]:
 
 
 def look_up_subject(db_path: Path, data_map: DataMap, identifier: str) -> SubjectReport:
-    """The person's records in every source; SubjectNotFound when nobody has the identifier."""
+    """The person's records in every source, with the datasets searched, the Article 15 pack
+    and the erasure verdicts; no records (report.held false) when nobody has the identifier."""
     kind, value = normalise(identifier)
     with open_warehouse(db_path) as conn:
         run_id, as_of, digest = latest_run(conn)
         keys = subject_keys(conn, kind, value)
-        if not keys:
-            raise SubjectNotFound(
-                f"no record of {value} in the warehouse of run {run_id} as of {as_of}"
-            )
-        emails, phones = identifiers(conn, keys)
-        records = read_records(conn, data_map, keys, run_id)
+        searched = searched_datasets(conn, data_map, None if keys else kind)
+        emails, phones = identifiers(conn, keys) if keys else ([], [])
+        records = read_records(conn, data_map, keys, run_id) if keys else []
         notes = undeclared_notes(conn, sorted({r.dataset for r in records}))
         due = read_due(conn, records, data_map.retention.timezone)
     assess(records, data_map, due)
+    request = erasure_request(records)
+    judge(records, data_map, request)
     report = SubjectReport(value, kind, run_id, as_of, keys, emails, phones, records, notes)
+    report.searched, report.erasure_request = searched, request
+    report.art15 = art15_pack(records, data_map) if records else None
+    if not keys and value in not_a_person_values(data_map):
+        report.notes.append(
+            f"{value} is listed in identity.yaml as no one person's: it links no records"
+        )
     if digest != data_map.digest:
         report.notes.append(
             "the data map has changed since this run: categories and retention are read from "
