@@ -24,6 +24,7 @@ from pipelines.datamap import DataMap, load_data_map
 from pipelines.ingest.load import DatasetLoad, find_files
 from pipelines.progress import progress_bar
 from pipelines.publish import audit_lock, discard, working_copy
+from pipelines.remediation.follow_up import FollowUp
 from pipelines.rules.catalogue import Suite, catalogue_digest, load_catalogue
 from pipelines.rules.runs import new_run_id
 from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
@@ -52,6 +53,8 @@ class AuditSummary:
     resolved: dict[str, int] = field(default_factory=dict)
     previous_run: str | None = None
     decided: dict[str, int] = field(default_factory=dict)  # findings per decision state
+    remediation: dict[str, int] = field(default_factory=dict)  # actions planned per action
+    follow_up: FollowUp | None = None  # the previous run's plan against this run's findings
 
 
 class NoExports(RuntimeError):

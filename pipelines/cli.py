@@ -185,7 +185,14 @@ def _print_summary(summary: AuditSummary, settings: Settings) -> None:
         folder = summary.outputs[0].parent
         out.print(f"written to {folder}/ (and {folder.parent / 'latest'}/):", soft_wrap=True)
         for path in summary.outputs:
-            out.print(f"  {path.name}: {OUTPUT_WORDS.get(path.name, 'output')}", soft_wrap=True)
+            if path.parent == folder:
+                out.print(f"  {path.name}: {OUTPUT_WORDS.get(path.name, 'output')}", soft_wrap=True)
+        if lists := [p for p in summary.outputs if p.parent.name == "remediation"]:
+            out.print(
+                f"  remediation/: {len(lists)} files, remediation.csv (every action) and each "
+                "system's own lists (owner-only: they hold record keys and emails)",
+                soft_wrap=True,
+            )
     elif summary.report:
         out.print(f"report: {summary.report}", soft_wrap=True)
     if gaps:
@@ -204,6 +211,7 @@ OUTPUT_WORDS = {
     "resolved.parquet": "the previous audit's findings that are gone, for analysts",
     "ropa.csv": "the record of processing activities (ICO template)",
     "ropa.xlsx": "the record of processing activities, for Excel",
+    "ropa.html": "the record of processing activities, to read or print",
 }
 
 
@@ -243,6 +251,20 @@ def _print_findings(summary: AuditSummary) -> None:
         )
     else:
         out.print("first audit of this warehouse: every finding is new")
+    _print_remediation(summary)
+
+
+def _print_remediation(summary: AuditSummary) -> None:
+    if summary.remediation:
+        planned = ", ".join(f"{n:,} {a.replace('_', ' ')}" for a, n in summary.remediation.items())
+        out.print(f"remediation planned: {sum(summary.remediation.values()):,} actions ({planned})")
+    done = summary.follow_up
+    if done is not None and done.previous_run is not None:
+        out.print(
+            f"the previous run's actions: {done.carried_out:,} of {done.planned:,} carried out "
+            f"(their findings are gone), {done.not_carried_out:,} not yet; "
+            f"{done.came_back_total:,} findings came back after being fixed"
+        )
 
 
 if __name__ == "__main__":

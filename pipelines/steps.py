@@ -17,6 +17,8 @@ from pipelines.audit import AuditRun
 from pipelines.datamap import DatasetSpec
 from pipelines.ingest.load import load_dataset
 from pipelines.publish import publish, start_building
+from pipelines.remediation.follow_up import follow_up
+from pipelines.remediation.plan import plan_remediation
 from pipelines.reporting.changes import compare
 from pipelines.reporting.outputs import write_outputs
 from pipelines.rules import gx_duckdb
@@ -130,6 +132,21 @@ def findings(run: AuditRun) -> Metadata:
     }
 
 
+def remediation(run: AuditRun) -> Metadata:
+    """audit.remediation: the actions that fix the open findings; and whether the previous
+    run's actions were carried out."""
+    conn = run.connection()
+    run.summary.remediation = plan_remediation(conn, run.data_map, run.suites, run.run_id)
+    run.summary.follow_up = done = follow_up(conn, run.run_id)
+    return {
+        "actions_planned": sum(run.summary.remediation.values()),
+        **{f"actions_{action}": n for action, n in sorted(run.summary.remediation.items())},
+        "previous_actions_carried_out": done.carried_out,
+        "previous_actions_not_carried_out": done.not_carried_out,
+        "findings_came_back": done.came_back_total,
+    }
+
+
 def record(run: AuditRun) -> Metadata:
     """The run's row in audit.runs, with the stage timings so far."""
     record_run(
@@ -180,6 +197,7 @@ STEPS = (
     Step("rules", evaluate, "findings"),
     Step("gx", validate, "findings"),
     Step("findings", findings, "findings"),
+    Step("remediation", remediation, "findings"),
     Step("record", record, "findings"),
     Step("reports", report, "reports"),
 )

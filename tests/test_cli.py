@@ -182,6 +182,8 @@ def test_validate_map_names_every_column_a_rule_reads_that_the_map_lacks(
         line for line in text.splitlines() if "name: disposition," not in line
     ).replace("name: recording_file,", "name: recording,")
     calls.write_text(text + "\n")
+    plan = broken / "remediation.yaml"  # renamed there too: only the rules still read it
+    plan.write_text(plan.read_text().replace("column recording_file", "column recording"))
     assert main(["validate-map", "--data-map", str(broken)]) == 2
     err = capsys.readouterr().err
     for rule in ("RET-CALLS", "CON-CALL-NOTICE"):

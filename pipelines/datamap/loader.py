@@ -20,6 +20,7 @@ from pipelines.datamap.models import (
 )
 from pipelines.datamap.models import System as SystemModel
 from pipelines.datamap.problems import DataMapError, Problem
+from pipelines.datamap.remediation import Remediation
 from pipelines.datamap.retention import Cookie, RetentionSchedule
 from pipelines.datamap.validator import check_data_map, check_dataset
 
@@ -77,7 +78,22 @@ def load_data_map(directory: Path | str) -> DataMap:
         path = directory / "decisions.yaml"
         found = _read_kind(path, "decisions", problems)
         decisions = _build_list(Decision, found, path, "decisions", problems) if found else []
-    if problems or None in (policy, systems, recipients, retention, rules, cookies, decisions):
+    remediation: Remediation | None = Remediation()
+    if (directory / "remediation.yaml").is_file():  # optional: what to do about findings
+        path = directory / "remediation.yaml"
+        remediation = _build(
+            Remediation, _read_kind(path, "remediation", problems), path, "remediation", problems
+        )
+    if problems or None in (
+        policy,
+        systems,
+        recipients,
+        retention,
+        rules,
+        cookies,
+        decisions,
+        remediation,
+    ):
         for spec in datasets.values():  # a problem elsewhere must not hide these
             problems += check_dataset(spec, directory / "datasets" / f"{spec.name}.yaml")
         raise DataMapError(problems)
@@ -92,6 +108,7 @@ def load_data_map(directory: Path | str) -> DataMap:
         identity=identity or Identity(),
         cookies=cookies or [],
         decisions=decisions or [],
+        remediation=remediation or Remediation(),
         directory=str(directory),
     )
     problems.extend(check_data_map(data_map, directory))

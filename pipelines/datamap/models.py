@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipelines.datamap.decisions import Decision
+from pipelines.datamap.remediation import Remediation
 from pipelines.datamap.retention import Cookie, RetentionSchedule
 
 ColumnType = Literal[
@@ -224,6 +225,7 @@ class DataMap(_Strict):
     identity: Identity = Identity()
     cookies: list[Cookie] = []  # the website's cookie inventory (cookies.yaml)
     decisions: list[Decision] = []  # what the company decided about findings (decisions.yaml)
+    remediation: Remediation = Remediation()  # what to do about findings (remediation.yaml)
     directory: str = ""  # the folder the data map was read from
 
     def system(self, system_id: str) -> System | None:

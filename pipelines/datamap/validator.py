@@ -12,6 +12,7 @@ from pipelines.countries import country_code
 from pipelines.datamap.models import DataMap, DatasetSpec
 from pipelines.datamap.problems import Problem, check_timezone
 from pipelines.datamap.taxonomy import unknown
+from pipelines.datamap.validate_remediation import check_remediation
 from pipelines.datamap.validate_retention import (
     check_cookies,
     check_decisions,
@@ -39,6 +40,7 @@ def check_data_map(data_map: DataMap, directory: Path) -> list[Problem]:
     problems += check_retention(data_map, directory / "retention.yaml")
     problems += check_cookies(data_map, directory / "cookies.yaml")
     problems += check_decisions(data_map, directory / "decisions.yaml")
+    problems += check_remediation(data_map, directory / "remediation.yaml")
     problems += [
         Problem(
             str(directory / "rules.yaml"),

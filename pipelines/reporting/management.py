@@ -20,6 +20,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from pipelines.datamap import DataMap
+from pipelines.datamap.remediation import ACTIONS
+from pipelines.remediation.follow_up import follow_up, planned_counts
 from pipelines.reporting import charts, diagram, model, queries, responsible
 from pipelines.reporting.changes import compare
 from pipelines.reporting.ropa_observed import observed
@@ -94,6 +96,10 @@ def report_context(
         "decided": decided,
         "unmatched_decisions": queries.unmatched_decisions(conn, run_id),
         "resolved": [r for r in ordered if r.resolved],
+        "remediation": remediation_rows(conn, data_map, run_id),
+        "follow_up": (done := follow_up(conn, run_id)),
+        "follow_up_rows": follow_up_rows(data_map, done),
+        "actions": ACTIONS,
         "files": queries.loaded_files(conn),
         "manifest": queries.run_manifest(conn, run_id),
         "severities": severities,
@@ -110,6 +116,28 @@ def report_context(
             observed(conn, data_map, run_id, run.as_of).disclosures,
         ),  # fmt: skip
     }
+
+
+def remediation_rows(conn, data_map: DataMap, run_id: str) -> list[tuple[str, dict[str, int]]]:
+    """(system label, actions per action) of the run's plan, the systems with most first."""
+    labels = {s.id: responsible.system_label(s.name, s.vendor) for s in data_map.systems}
+    counts = planned_counts(conn, run_id)
+    rows = [(labels.get(system, system), actions) for system, actions in counts.items()]
+    return sorted(rows, key=lambda row: (-sum(row[1].values()), row[0]))
+
+
+def follow_up_rows(data_map: DataMap, done) -> list[tuple[str, int, int, str]]:
+    """(system label, carried out, not yet, the actions not yet) per system, most left first."""
+    labels = {s.id: responsible.system_label(s.name, s.vendor) for s in data_map.systems}
+    per: dict[str, list] = {}
+    for (system, action), (carried, left) in done.actions.items():
+        row = per.setdefault(system, [0, 0, []])
+        row[0] += carried
+        row[1] += left
+        if left:
+            row[2].append(f"{left} {action.replace('_', ' ')}")
+    rows = [(labels.get(k, k), v[0], v[1], ", ".join(v[2])) for k, v in per.items()]
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
 def oldest_open(rules: list[model.RuleView]) -> model.RuleView | None:

@@ -12,6 +12,7 @@ from pipelines.datamap import DataMap
 from pipelines.reporting.extract import write_extract
 from pipelines.reporting.management import build_management_report
 from pipelines.reporting.pdf import PdfError, find_chromium, write_pdf
+from pipelines.reporting.remediation_files import write_remediation
 from pipelines.reporting.ropa import write_ropa
 from pipelines.rules.catalogue import Suite
 
@@ -41,6 +42,7 @@ def write_outputs(
         report,
         *write_extract(conn, data_map, run_id, folder),
         *write_ropa(conn, data_map, suites, run_id, folder),
+        *write_remediation(conn, data_map, run_id, folder),
     ]
     printed, note = None, ""
     if pdf:

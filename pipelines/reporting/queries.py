@@ -14,6 +14,7 @@ from datetime import date
 import duckdb
 
 from pipelines.reporting.changes import RESOLVED_SQL
+from pipelines.rules.decisions import is_open
 from pipelines.warehouse import table_columns, table_exists
 
 
@@ -65,13 +66,7 @@ class Example:
     first_seen_run: str = ""
 
 
-# a finding still to deal with: no decision, or one that expired (rules/decisions.py);
-# coalesce: warehouses from before decisions
-def is_open(alias: str = "") -> str:
-    return f"coalesce({alias}decision_state, 'open') in ('open', 'reopened')"
-
-
-OPEN = is_open()
+OPEN = is_open()  # a finding still to deal with (rules/decisions.py)
 
 
 class ReportError(RuntimeError):

@@ -112,14 +112,21 @@ def _check_suite(suite: Suite, path: Path, data_map: DataMap) -> list[Problem]:
 def _check_links(data_map: DataMap, ids: set[str], directory: Path) -> list[Problem]:
     """Rules the data map names (retention rows' `rule`, decisions) must be in the catalogue."""
     folder = Path(data_map.directory or "data_map")
-    named = [
-        (folder / "retention.yaml", f"retention.rules.{row.id}.rule", row.rule)
-        for row in data_map.retention.rules
-        if row.rule
-    ] + [
-        (folder / "decisions.yaml", f"decisions[{i}].rule", d.rule)
-        for i, d in enumerate(data_map.decisions)
-    ]
+    named = (
+        [
+            (folder / "retention.yaml", f"retention.rules.{row.id}.rule", row.rule)
+            for row in data_map.retention.rules
+            if row.rule
+        ]
+        + [
+            (folder / "decisions.yaml", f"decisions[{i}].rule", d.rule)
+            for i, d in enumerate(data_map.decisions)
+        ]
+        + [
+            (folder / "remediation.yaml", f"remediation.rules.{rule}", rule)
+            for rule in data_map.remediation.rules
+        ]
+    )
     return [
         Problem(
             str(file),

@@ -18,6 +18,14 @@ from pipelines.datamap.decisions import Decision
 
 DECIDED = ("accepted_risk", "false_positive", "in_progress")
 OPEN = ("open", "reopened")
+
+
+def is_open(alias: str = "") -> str:
+    """SQL: a finding still to deal with (no decision, or one that expired); coalesce: warehouses
+    from before decisions."""
+    return f"coalesce({alias}decision_state, 'open') in ('open', 'reopened')"
+
+
 DECISIONS_DDL = """
 create table if not exists audit.decisions (
     run_id varchar, rule_id varchar, dataset varchar, record_key varchar, decision varchar,
