@@ -17,9 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -27,12 +25,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.datamap import DataMap
+from pipelines.reporting.management import environment as report_environment
 from pipelines.reporting.ropa_observed import Observed
 from pipelines.reporting.ropa_transfers import OBSERVED
 from pipelines.reporting.ropa_words import NOT_RECORDED, datasets_of
 
 SHEET = "ROPA"
-TEMPLATES = Path(__file__).parent / "templates"
 TITLE = "Record of processing activities (UK GDPR Article 30)"
 UNDECLARED = (
     "Disclosures no purpose declares (disclosure log): the log does not say from which system; "
@@ -115,13 +113,7 @@ def html_page(
     seen: Observed,
 ) -> str:
     """ropa.html: the controller block, a summary, the undeclared disclosures, one card a row."""
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = report_environment()  # the management report's: same escaping and filters
     systems = [(s, p) for s in data_map.systems for p in s.purposes]
     at = {name: index for index, name in enumerate(columns)}
     return environment.get_template("ropa.html.j2").render(
