@@ -9,8 +9,6 @@ value. A look-up that found nobody writes the same two files, saying what was se
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +24,7 @@ from pipelines.lookup.model import (
     SubjectReport,
 )
 from pipelines.lookup.retention import RETENTION_AREA
+from pipelines.private import write_private
 
 TEMPLATE = "subject.html.j2"
 ENTRY_LISTS = ("purposes", "recipients", "kept_until")  # an Art. 15 entry's lists of dataclasses
@@ -144,17 +143,3 @@ def write_files(report: SubjectReport, out_dir: Path) -> list[Path]:
         write_private(out_dir / f"{base}.json", to_json(report)),
         write_private(out_dir / f"{base}.html", to_html(report)),
     ]
-
-
-def write_private(path: Path, text: str) -> Path:
-    """Write through a 0600 temporary file renamed into place: never readable by others."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path

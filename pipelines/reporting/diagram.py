@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from pipelines.countries import country_code
 from pipelines.datamap import DataMap
 from pipelines.reporting.charts import COLOURS, FONT, text
-from pipelines.reporting.responsible import system_label
+from pipelines.reporting.responsible import name_key, system_label
 from pipelines.reporting.ropa_observed import Disclosures
 from pipelines.rules.catalogue import SEVERITY_ORDER
 
@@ -50,12 +50,13 @@ def flows(data_map: DataMap, logged: list[Disclosures] | None) -> list[Flow]:
         for recipient_id in sorted({r for p in system.purposes for r in p.recipients}):
             recipient = next((r for r in data_map.recipients if r.id == recipient_id), None)
             name = recipient.name if recipient else recipient_id
-            declarers.setdefault(_key(name), []).append(label[1])
-            found[(label, _key(name))] = Flow(label, name)
+            declarers.setdefault(name_key(name), []).append(label[1])
+            found[(label, name_key(name))] = Flow(label, name)
     for group in logged or []:
-        sources = declarers.get(_key(group.recipient))
+        key = name_key(group.recipient)
+        sources = declarers.get(key)
         for source in [("system", s) for s in sources] if sources else [UNDECLARED]:
-            flow = found.setdefault((source, _key(group.recipient)), Flow(source, group.recipient))
+            flow = found.setdefault((source, key), Flow(source, group.recipient))
             share = len(sources) if sources else 1
             flow.records += group.records / share
             flow.disclosures += group.count / share
@@ -64,13 +65,13 @@ def flows(data_map: DataMap, logged: list[Disclosures] | None) -> list[Flow]:
                 flow.rules[rule_id] = flow.rules.get(rule_id, 0) + n
     countries = _countries(logged or [])
     for flow in found.values():
-        abroad = countries.get(_key(flow.recipient))
+        abroad = countries.get(name_key(flow.recipient))
         flow.target = ("recipient", _recipient_label(data_map, flow.recipient, abroad))
     return sorted(found.values(), key=lambda f: (_order(f.source), f.target[1]))
 
 
 def _recipient_label(data_map: DataMap, name: str, countries: set[str] | None) -> str:
-    recipient = next((r for r in data_map.recipients if _key(r.name) == _key(name)), None)
+    recipient = next((r for r in data_map.recipients if name_key(r.name) == name_key(name)), None)
     approved = recipient is not None and recipient.approved
     status = recipient.category if approved else "not approved"
     home = country_code(data_map.policy.controller_country)
@@ -82,12 +83,8 @@ def _countries(logged: list[Disclosures]) -> dict[str, set[str]]:
     countries: dict[str, set[str]] = {}
     for group in logged:
         if group.country:
-            countries.setdefault(_key(group.recipient), set()).add(group.country)
+            countries.setdefault(name_key(group.recipient), set()).add(group.country)
     return countries
-
-
-def _key(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def worst(rules: dict[str, int], severities: dict[str, str]) -> str | None:

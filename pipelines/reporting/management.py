@@ -120,7 +120,7 @@ def report_context(
 
 def remediation_rows(conn, data_map: DataMap, run_id: str) -> list[tuple[str, dict[str, int]]]:
     """(system label, actions per action) of the run's plan, the systems with most first."""
-    labels = {s.id: responsible.system_label(s.name, s.vendor) for s in data_map.systems}
+    labels = responsible.system_labels(data_map)
     counts = planned_counts(conn, run_id)
     rows = [(labels.get(system, system), actions) for system, actions in counts.items()]
     return sorted(rows, key=lambda row: (-sum(row[1].values()), row[0]))
@@ -128,7 +128,7 @@ def remediation_rows(conn, data_map: DataMap, run_id: str) -> list[tuple[str, di
 
 def follow_up_rows(data_map: DataMap, done) -> list[tuple[str, int, int, str]]:
     """(system label, carried out, not yet, the actions not yet) per system, most left first."""
-    labels = {s.id: responsible.system_label(s.name, s.vendor) for s in data_map.systems}
+    labels = responsible.system_labels(data_map)
     per: dict[str, list] = {}
     for (system, action), (carried, left) in done.actions.items():
         row = per.setdefault(system, [0, 0, []])

@@ -20,8 +20,9 @@ import duckdb
 
 from pipelines.datamap import DataMap
 from pipelines.datamap.remediation import LayoutFile
+from pipelines.private import write_private
 from pipelines.remediation.values import source_sql
-from pipelines.reporting.extract import FORMULA_STARTS, OWNER_ONLY
+from pipelines.reporting.extract import FORMULA_STARTS
 from pipelines.warehouse import literal
 
 FOLDER = "remediation"
@@ -79,19 +80,9 @@ def _write(
     if layout.header:
         writer.writerow(layout.columns)
     writer.writerows([_cell(value) for value in row] for row in rows)
-    return _owner_only(folder / layout.name, buffer.getvalue())
+    return write_private(folder / layout.name, buffer.getvalue())
 
 
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _owner_only(target: Path, content: str) -> Path:
-    partial = target.with_name(f".{target.name}.partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(content)
-    os.chmod(partial, OWNER_ONLY)
-    os.replace(partial, target)
-    return target

@@ -42,6 +42,16 @@ def system_label(name: str, vendor: str) -> str:
     return f"{name} ({vendor.split(' (')[0]})"
 
 
+def system_labels(data_map: DataMap) -> dict[str, str]:
+    """Each system id's label."""
+    return {s.id: system_label(s.name, s.vendor) for s in data_map.systems}
+
+
+def name_key(name: str) -> str:
+    """A recipient's name as compared with another spelling of it (spacing and case aside)."""
+    return " ".join(name.split()).casefold()
+
+
 def system_of(data_map: DataMap, dataset: str) -> tuple[str, str, str]:
     """(system id, name, owner) of a dataset; the dataset itself when the map lacks it."""
     spec = data_map.datasets.get(dataset)
@@ -56,9 +66,9 @@ def responsible_view(data_map: DataMap, name: str) -> SystemView:
     system = data_map.system(name)
     if system is not None:
         return SystemView(system.id, system_label(system.name, system.vendor), system.owner)
-    wanted = " ".join(name.split()).casefold()
+    wanted = name_key(name)
     for r in data_map.recipients:
-        if wanted in (r.id.casefold(), " ".join(r.name.split()).casefold()):
+        if wanted in (r.id.casefold(), name_key(r.name)):
             kind = "recipient" if r.approved else "unapproved recipient"
             return SystemView(f"recipient-{r.id}", f"{r.name} ({kind})", r.category, kind)
     slug = "".join(ch if ch.isalnum() else "-" for ch in wanted).strip("-")
