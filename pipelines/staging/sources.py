@@ -31,6 +31,7 @@ class Plan:
     append: bool
     new_files: list[str] = field(default_factory=list)
     loaded: dict[str, object] = field(default_factory=dict)
+    built: bool = False  # the target was built from some file before
 
 
 def plan(conn: duckdb.DuckDBPyConnection, target: str, dataset: str, digest: str) -> Plan:
@@ -51,7 +52,7 @@ def plan(conn: duckdb.DuckDBPyConnection, target: str, dataset: str, digest: str
     ).fetchall()
     append = bool(built) and all(d == digest and loaded.get(f) == at for f, at, d in built)
     new = sorted(set(loaded) - {f for f, _, _ in built}) if append else sorted(loaded)
-    return Plan(append, new, loaded)
+    return Plan(append, new, loaded, bool(built))
 
 
 def record(

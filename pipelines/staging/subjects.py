@@ -1,21 +1,36 @@
 """core.subjects: one row per person across all sources, by email and phone (identity resolution).
 
 Records that share an email or a phone belong to the same person, transitively: the connected
-components of the graph of identifiers, found by label propagation in SQL. A person's subject_key
-is the keyed pseudonym (HMAC) of their smallest identifier, emails before phones.
+components of the graph of identifiers (scipy's connected components on integer node ids). A
+person's subject_key is the keyed pseudonym (HMAC) of their smallest identifier, emails before
+phones.
+
+Resolution is incremental: when the staging tables hold what they held at the last resolution
+plus the rows of new files, only the people the new rows' identifiers (or record keys) touch are
+resolved again, over every row of theirs and the new rows, and replace their old rows in the core
+tables. A component holds all of its people's identifiers, so the result is the one a full
+resolution gives (tests/test_subjects_incremental.py). Anything else (a file changed or removed,
+another spec, secret or not-a-person list, other code) resolves everyone again.
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 
 from pipelines import pseudonyms
 from pipelines.datamap.models import DatasetSpec
+from pipelines.staging import sources
 from pipelines.warehouse import ident, literal, table_exists, unordered
 
-MAX_ROUNDS = 100
 # Rows of one record share its key (an order's line items); a row without a key is its own record.
 RECORD = "coalesce(nullif(record_key, ''), _source_file || '#' || _row_number)"
+TARGET = "subjects"  # its rows in staging._built: the files each dataset's people were built from
+CORE = ("subject_identifiers", "subject_records", "subjects")
+Filter = Callable[[DatasetSpec, str, str], str]  # (spec, kind, column) -> SQL condition
 
 
 def build_subjects(
@@ -24,13 +39,53 @@ def build_subjects(
     secret: bytes,
     not_a_person: list[str] | tuple[str, ...] = (),
 ) -> int:
-    """(Re)build core.subject_records, core.subject_identifiers and core.subjects.
+    """Bring core.subject_records, core.subject_identifiers and core.subjects up to date.
 
     `not_a_person` holds identifiers (normalised as staging writes them) that link no records:
     the company's own switchboard and shared mailboxes.
     """
     with unordered(conn):
-        return _build(conn, specs, secret, list(not_a_person))
+        skip = list(not_a_person)
+        conn.execute(sources.BUILT_DDL)
+        digests = {s.name: _digest(conn, s, secret, skip) for s in specs}
+        plans = {s.name: sources.plan(conn, TARGET, s.name, digests[s.name]) for s in specs}
+        new = _appended(conn, plans)
+        if new is None:
+            _build(conn, specs, secret, skip)
+        elif any(new.values()):
+            _update(conn, specs, secret, skip, new)
+        for name, plan in plans.items():
+            sources.record(conn, TARGET, name, plan, digests[name])
+        return conn.execute("select count(*) from core.subjects").fetchall()[0][0]
+
+
+def _digest(
+    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, secret: bytes, skip: list[str]
+) -> str:
+    """What a dataset's people depend on besides its files: how staging was built (its own
+    digest), the secret (by a fingerprint, never itself), the not-a-person list and this code."""
+    staged = conn.execute(
+        "select any_value(digest) from staging._built where target = 'staging' and dataset = ?",
+        [spec.name],
+    ).fetchall()[0][0]
+    fingerprint = hashlib.sha256(pseudonyms.keyed(secret, "subjects digest").encode()).hexdigest()
+    return sources.digest(str(staged), fingerprint, *sorted(skip), code=[Path(__file__)])
+
+
+def _appended(
+    conn: duckdb.DuckDBPyConnection, plans: dict[str, sources.Plan]
+) -> dict[str, list[str]] | None:
+    """The new files per dataset when every dataset only gained files since the last
+    resolution (or has none, then and now); None when everyone must be resolved again."""
+    if not all(table_exists(conn, "core", table) for table in CORE):
+        return None
+    new = {}
+    for name, plan in plans.items():
+        if plan.append:
+            new[name] = plan.new_files
+        elif plan.loaded or plan.built:
+            return None
+    return new
 
 
 def _build(
@@ -38,9 +93,75 @@ def _build(
     specs: list[DatasetSpec],
     secret: bytes,
     not_a_person: list[str],
-) -> int:
+) -> None:
+    """Everyone resolved from every staged row."""
+    _resolve(conn, _identifier_rows(conn, specs), secret, not_a_person, "table core.")
+
+
+def _update(
+    conn: duckdb.DuckDBPyConnection,
+    specs: list[DatasetSpec],
+    secret: bytes,
+    not_a_person: list[str],
+    new: dict[str, list[str]],
+) -> None:
+    """The people the new files' rows touch resolved again, over all their rows and the new."""
+
+    def new_rows(spec: DatasetSpec, kind: str, column: str) -> str:
+        return f"_source_file in (select unnest({_list(new.get(spec.name, []))}))"
+
     conn.execute(
-        f"create or replace temp table _ids as select * from ({_identifier_rows(conn, specs)}) "
+        f"create or replace temp table _arrived as select * from "
+        f"({_identifier_rows(conn, specs, new_rows)}) "
+        "where value not in (select unnest($skip::varchar[]))",
+        {"skip": not_a_person},
+    )
+    # touched: whoever holds a new identifier, or a record the new rows add rows to
+    conn.execute("""
+        create or replace temp table _touched as
+        select distinct i.subject_key from core.subject_identifiers i
+        join (select distinct kind, value from _arrived) a using (kind, value)
+        union
+        select distinct r.subject_key from core.subject_records r
+        join (select distinct dataset, record_key from _arrived where record_key <> '') a
+        using (dataset, record_key)
+    """)
+    conn.execute("""
+        create or replace temp table _touched_values as
+        select kind, value from core.subject_identifiers
+        where subject_key in (select subject_key from _touched)
+    """)
+
+    def theirs(spec: DatasetSpec, kind: str, column: str) -> str:
+        touched = f"(select value from _touched_values where kind = {literal(kind)})"
+        return f"({new_rows(spec, kind, column)} or {ident(column)} in {touched})"
+
+    _resolve(conn, _identifier_rows(conn, specs, theirs), secret, not_a_person, "temp table _new_")
+    for table in CORE:
+        conn.execute(
+            f"delete from core.{table} where subject_key in (select subject_key from _touched)"
+        )
+        conn.execute(f"insert into core.{table} select * from _new_{table}")
+        conn.execute(f"drop table _new_{table}")
+    for table in ("_arrived", "_touched", "_touched_values"):
+        conn.execute(f"drop table {table}")
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]::varchar[]"
+
+
+def _resolve(
+    conn: duckdb.DuckDBPyConnection,
+    rows: str,
+    secret: bytes,
+    not_a_person: list[str],
+    into: str,
+) -> None:
+    """The core tables' rows for the identifier rows `rows` (a query, holding every row of each
+    person it reaches), created as `into` + subject_identifiers, subject_records, subjects."""
+    conn.execute(
+        f"create or replace temp table _ids as select * from ({rows}) "
         "where value not in (select unnest($skip::varchar[]))",
         {"skip": not_a_person},
     )
@@ -67,11 +188,10 @@ def _build(
         where n.node <> r.first
     """)
     conn.execute("drop table _ids")
-    _propagate_labels(conn)
-    _publish(conn, secret)
+    _components(conn)
+    _publish(conn, secret, into)
     for table in ("_nodes", "_records", "_edges", "_labels"):
         conn.execute(f"drop table if exists {table}")
-    return conn.execute("select count(*) from core.subjects").fetchall()[0][0]
 
 
 def shared_identifiers(
@@ -118,7 +238,11 @@ def shared_identifiers(
     return found
 
 
-def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) -> str:
+def _identifier_rows(
+    conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec], where: Filter | None = None
+) -> str:
+    """Every staged (dataset, record_key, record, kind, value) with an identifier; only the rows
+    `where` picks, when given."""
     parts = []
     for spec in specs:
         if not table_exists(conn, "staging", spec.name):
@@ -130,6 +254,7 @@ def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) 
                     f"select {literal(spec.name)} as dataset, record_key, {RECORD} as record, "
                     f"{literal(kind)} as kind, {ident(column.name)} as value "
                     f"from staging.{ident(spec.name)} where {ident(column.name)} is not null"
+                    + (f" and {where(spec, kind, column.name)}" if where else "")
                 )
     if not parts:
         return (
@@ -139,44 +264,33 @@ def _identifier_rows(conn: duckdb.DuckDBPyConnection, specs: list[DatasetSpec]) 
     return " union all ".join(parts)
 
 
-def _propagate_labels(conn: duckdb.DuckDBPyConnection) -> None:
-    """Each linked node takes the smallest label among its neighbours, until nothing moves.
+def _components(conn: duckdb.DuckDBPyConnection) -> None:
+    """_labels(node, label): each linked node and the smallest node of its connected component.
 
-    Only nodes on an edge take part; every other node is a person of its own. After each round
-    a node also takes its label's label (pointer jumping), so long chains settle in few rounds.
+    The edges go to scipy's connected components as two integer arrays (Arrow buffers, no
+    Python per row); nodes absent from _labels are people of their own.
     """
-    conn.execute("""
-        create or replace temp table _labels as
-        select node, min(first) as label from (
-            select node, first from _edges union all select first, first from _edges
-        ) group by node
-    """)
-    for _ in range(MAX_ROUNDS):
-        conn.execute("""
-            create or replace temp table _next as
-            with stepped as (
-                select node, min(label) as label from (
-                    select e.node, l.label from _edges e join _labels l on l.node = e.first
-                    union all
-                    select e.first, l.label from _edges e join _labels l on l.node = e.node
-                    union all
-                    select node, label from _labels
-                ) group by node
-            )
-            select s.node, least(s.label, coalesce(j.label, s.label)) as label
-            from stepped s left join stepped j on j.node = s.label
-        """)
-        moved = conn.execute("""
-            select count(*) from _next n join _labels l using (node) where n.label < l.label
-        """).fetchall()[0][0]
-        conn.execute("create or replace temp table _labels as select * from _next")
-        conn.execute("drop table _next")
-        if not moved:
-            return
-    raise RuntimeError(f"identity resolution did not settle in {MAX_ROUNDS} rounds")
+    import numpy as np
+    import pyarrow as pa
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = conn.execute("select node, first from _edges").fetchnumpy()
+    size = conn.execute("select coalesce(max(node), 0) + 1 from _nodes").fetchall()[0][0]
+    nodes, firsts = edges["node"].astype(np.int64), edges["first"].astype(np.int64)
+    graph = coo_matrix((np.ones(len(nodes), np.int8), (nodes, firsts)), shape=(size, size))
+    count, component = connected_components(graph, directed=False)
+    smallest = np.full(count, size, np.int64)
+    np.minimum.at(smallest, component, np.arange(size, dtype=np.int64))
+    label = smallest[component]
+    linked = np.flatnonzero(label != np.arange(size))
+    found = pa.table({"node": linked, "label": label[linked]})
+    conn.register("_found_labels", found)
+    conn.execute("create or replace temp table _labels as select * from _found_labels")
+    conn.unregister("_found_labels")
 
 
-def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
+def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes, into: str) -> None:
     """The core tables, grouped by each person's label (an integer) and keyed once per person."""
     conn.execute("""
         create or replace temp table _roots as
@@ -191,8 +305,8 @@ def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
         """,
         pseudonyms.pads(secret),
     )
-    conn.execute("""
-        create or replace table core.subject_identifiers as
+    conn.execute(f"""
+        create or replace {into}subject_identifiers as
         select n.kind, n.value, k.subject_key
         from _nodes n join _roots r using (node) join _root_keys k using (label)
     """)
@@ -201,8 +315,8 @@ def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
         select r.dataset, r.record_key, o.label
         from _records r join _roots o on o.node = r.first
     """)
-    conn.execute("""
-        create or replace table core.subject_records as
+    conn.execute(f"""
+        create or replace {into}subject_records as
         with keyed as (
             select r.dataset, r.record_key, k.subject_key
             from _record_labels r join _root_keys k using (label)
@@ -212,8 +326,8 @@ def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
         union all
         select distinct * from keyed where record_key is null or record_key = ''
     """)
-    conn.execute("""
-        create or replace table core.subjects as
+    conn.execute(f"""
+        create or replace {into}subjects as
         with identifiers as (
             select r.label,
                    list_sort(list(n.value) filter (where n.kind = 'email')) as emails,
