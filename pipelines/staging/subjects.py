@@ -170,24 +170,29 @@ def _resolve(
         select row_number() over (order by kind, value) as node, kind, value
         from (select distinct kind, value from _ids)
     """)
-    # one row per record: its smallest and largest identifier node (equal: nothing to link)
+    # each identifier row with its node, joined once (by text) and then only by integers
     conn.execute("""
-        create or replace temp table _records as
-        select i.dataset, i.record, any_value(i.record_key) as record_key,
-               min(n.node) as first, max(n.node) as last
-        from _ids i join _nodes n using (kind, value) group by i.dataset, i.record
-    """)
-    # a record with several identifiers links each of them to its first: the only edges. The
-    # identifier join is repeated rather than kept: at a million contacts materialising its
-    # 12 million rows cost more than joining twice
-    conn.execute("""
-        create or replace temp table _edges as
-        select distinct n.node, r.first
+        create or replace temp table _rn as
+        select i.dataset, i.record, (i.record_key is null or i.record_key = '') as keyless, n.node
         from _ids i join _nodes n using (kind, value)
-        join (select * from _records where first <> last) r using (dataset, record)
-        where n.node <> r.first
     """)
     conn.execute("drop table _ids")
+    # one row per record: its smallest and largest identifier node (equal: nothing to link);
+    # a keyed record's key is its `record`
+    conn.execute("""
+        create or replace temp table _records as
+        select dataset, case when bool_or(keyless) then '' else record end as record_key, record,
+               min(node) as first, max(node) as last
+        from _rn group by dataset, record
+    """)
+    # a record with several identifiers links each of them to its first: the only edges
+    conn.execute("""
+        create or replace temp table _edges as
+        select distinct i.node, r.first
+        from _rn i join (select * from _records where first <> last) r using (dataset, record)
+        where i.node <> r.first
+    """)
+    conn.execute("drop table _rn")
     _components(conn)
     _publish(conn, secret, into)
     for table in ("_nodes", "_records", "_edges", "_labels"):
