@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from conftest import audit_settings
 from pipelines import steps
 from pipelines.audit import run_audit
 from pipelines.cli import main
-from pipelines.publish import audit_lock
+from pipelines.publish import audit_lock, start_building
 from pipelines.sample import generate_estate
 from pipelines.settings import Settings
 
@@ -124,3 +125,21 @@ def test_a_second_audit_is_refused_while_one_runs(settings: Settings, monkeypatc
     assert "already running" in capsys.readouterr().err
     assert not settings.db_path.exists()
     assert main(args) == 0  # once the first audit is over
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_the_working_copy_is_the_published_warehouse_byte_for_byte(
+    tmp_path: Path, monkeypatch, kernel_copy: bool
+) -> None:
+    published = tmp_path / "w.duckdb"
+    content = bytes(range(256)) * 40_000 + b"tail"  # not a multiple of any buffer
+    published.write_bytes(content)
+    if not kernel_copy:  # a file system without copy_file_range: the plain copy takes over
+
+        def unsupported(*args):
+            raise OSError(95, "Operation not supported")
+
+        monkeypatch.setattr(os, "copy_file_range", unsupported)
+    work = start_building(published)
+    assert hashlib.sha256(work.read_bytes()).digest() == hashlib.sha256(content).digest()
+    assert work.stat().st_mode & 0o777 == 0o600
