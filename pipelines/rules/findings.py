@@ -114,9 +114,21 @@ def record_findings(
     ):  # warehouses from before decisions and responsibility
         conn.execute(f"alter table audit.findings add column if not exists {column} {type_}")
     conn.execute("delete from audit.findings where run_id = ?", [run_id])
-    return {
+    # the people of the records found, by one pass over core.subject_records (millions of rows)
+    # for every rule rather than one per rule
+    conn.execute("""
+        create or replace temp table _found_subjects as
+        select s.dataset, s.record_key, min(s.subject_key) as subject_key
+        from core.subject_records s
+        semi join (select distinct dataset, record_key from audit.rule_rows) f
+        using (dataset, record_key)
+        group by s.dataset, s.record_key
+    """)
+    found = {
         rule.id: _record_rule(conn, suite, rule, run_id, as_of) for suite, rule in all_rules(suites)
     }
+    conn.execute("drop table _found_subjects")
+    return found
 
 
 def _record_rule(
@@ -137,11 +149,7 @@ def _record_rule(
             from audit.findings where rule_id = $rule and run_id < $run
             group by dataset, record_key
         ),
-        subjects as (  -- only the records found: the whole table is millions of rows
-            select s.dataset, s.record_key, min(s.subject_key) as subject_key
-            from core.subject_records s semi join found f using (dataset, record_key)
-            group by s.dataset, s.record_key
-        )
+        subjects as (select * from _found_subjects)
         select $run, $as_of::date, $rule, $title, $severity, $area,
                case when len(f.clause_ids) > 0 then f.clause_ids else $clauses end, f.dataset,
                f.record_key, s.subject_key, f.detail,
