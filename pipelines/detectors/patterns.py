@@ -9,8 +9,9 @@ from __future__ import annotations
 
 # a maximal run of digits with single spaces or dashes between them (a card number is one)
 DIGIT_RUN = r"[0-9](?:[ -]?[0-9])*"
-# such a run of 13 digits or more (a card number's shape)
-CARD_RUN = r"[0-9](?:[ -]?[0-9]){12}"
+# such a run of 13 digits or more not touching a letter (a card number's shape; a run touching a
+# letter is part of an id, as SEC-PAN says): every value SEC-PAN can flag holds one
+CARD_RUN = r"(?:^|[^A-Za-z0-9])[0-9](?:[ -]?[0-9]){12,}(?:[^A-Za-z0-9]|$)"
 # CVV, CVV2, CVC, CVC2, CSC or "security code" as a word, then up to 5 non-digits and 3-4 digits
 SECURITY_CODE = (
     r"(?i)(?:^|[^a-z0-9])(?:cvv2?|cvc2?|csc|security\s+code)(?:[^a-z0-9]|$)[^0-9]{0,5}"
