@@ -33,8 +33,9 @@ dagster: $(STAMP)
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 # audit 100,000 and 1,000,000-contact estates; figures to stdout and benchmarks/results.json
+# (ARGS="--contacts 3000000 --repeat 1 --no-peer" adds the 3M measurement to the scaling table)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 validate-map: $(STAMP)
 	$(BIN)/privacy-audit validate-map
