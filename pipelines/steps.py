@@ -55,14 +55,16 @@ def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None 
 
 def stage(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:
     """raw.<dataset> -> staging.<dataset>: canonical names and types."""
-    # staging runs inside DuckDB (the GIL free): import GX meanwhile, on a thread
-    gx_duckdb.preload()
     run.summary.staged[spec.name] = build_staging(run.connection(), spec)
     return {"rows": run.summary.staged[spec.name]}
 
 
 def resolve_subjects(run: AuditRun) -> Metadata:
     """core.subjects and core.subject_records: people across all sources."""
+    # identity resolution, the text scan and the rules run inside DuckDB with the GIL free and
+    # no Python per row: import GX meanwhile, on a thread (during staging, whose phone and
+    # country functions are Python, the import's hold on the GIL slowed staging down)
+    gx_duckdb.preload()
     data_map, conn = run.data_map, run.connection()
     secret = pseudonyms.load_secret(run.settings.key_file)
     specs = list(data_map.datasets.values())

@@ -63,8 +63,9 @@ __all__ = ["CheckResult", "RuleCheck", "ValidationError", "suite_json", "validat
 def preload() -> None:
     """Start importing great_expectations on a background thread (it takes seconds).
 
-    The audit calls this once the exports are loaded, so the import overlaps with staging and
-    identity resolution, which spend their time inside DuckDB (the GIL released); the first
+    The audit calls this once the exports are staged, so the import overlaps with identity
+    resolution, the text scan and the rules, which spend their time inside DuckDB (the GIL
+    released; staging calls Python per phone and country value, and the import slowed it); the first
     validate_suite then finds GX imported, or waits for the import to finish (Python's lock).
     A failed import here is ignored: the import in validate_suite raises it again where it can be
     reported.
