@@ -36,6 +36,7 @@ SEVERITIES = ("critical", "high", "medium", "low")
 
 def copy_warehouse(run: AuditRun) -> Metadata:
     """A private copy of the published warehouse, which the run builds in."""
+    gx_duckdb.preload()  # GX is imported on a thread while the kernel copies and DuckDB reads
     return {"copy": str(start_building(run.settings.db_path))}
 
 
@@ -61,10 +62,6 @@ def stage(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None =
 
 def resolve_subjects(run: AuditRun) -> Metadata:
     """core.subjects and core.subject_records: people across all sources."""
-    # identity resolution, the text scan and the rules run inside DuckDB with the GIL free and
-    # no Python per row: import GX meanwhile, on a thread (during staging, whose phone and
-    # country functions are Python, the import's hold on the GIL slowed staging down)
-    gx_duckdb.preload()
     data_map, conn = run.data_map, run.connection()
     secret = pseudonyms.load_secret(run.settings.key_file)
     specs = list(data_map.datasets.values())
