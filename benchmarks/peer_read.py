@@ -15,7 +15,6 @@ both make this a lower bound of the team's cost. The last line on stdout is JSON
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import sys
 import time
@@ -28,22 +27,13 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines.datamap import load_data_map  # noqa: E402
 from pipelines.datamap.models import FileSpec  # noqa: E402
+from pipelines.ingest.files import detected_encoding  # noqa: E402
 from pipelines.ingest.load import find_files  # noqa: E402
-
-
-def encoding_of(path: Path, declared: str) -> str:
-    with path.open("rb") as handle:
-        start = handle.read(4)
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if start.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    return declared
 
 
 def read(path: Path, files: FileSpec) -> pd.DataFrame:
     """One export file as a DataFrame of text."""
-    encoding = encoding_of(path, files.encoding)
+    encoding = detected_encoding(path, files.encoding)  # a byte-order mark wins
     if files.format == "csv":
         return pd.read_csv(
             path,
