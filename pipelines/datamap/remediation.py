@@ -66,6 +66,13 @@ class RuleAction(_Strict):
         return value
 
 
+def _known_sources(sources: dict[str, str], what: str) -> dict[str, str]:
+    """The mapping as given when every value is a source SOURCE knows, else the unknown ones."""
+    if bad := [s for s in sources.values() if not SOURCE.match(s)]:
+        raise ValueError(f"unknown {what} source(s): {', '.join(bad)}")
+    return sources
+
+
 class LayoutFile(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(csv|txt)$")
     description: str
@@ -76,9 +83,7 @@ class LayoutFile(_Strict):
     @field_validator("columns")
     @classmethod
     def _sources(cls, columns: dict[str, str]) -> dict[str, str]:
-        if bad := [s for s in columns.values() if not SOURCE.match(s)]:
-            raise ValueError(f"unknown column source(s): {', '.join(bad)}")
-        return columns
+        return _known_sources(columns, "column")
 
 
 class Remediation(_Strict):
@@ -91,6 +96,4 @@ class Remediation(_Strict):
     @field_validator("targets")
     @classmethod
     def _targets(cls, targets: dict[str, str]) -> dict[str, str]:
-        if bad := [s for s in targets.values() if not SOURCE.match(s)]:
-            raise ValueError(f"unknown target source(s): {', '.join(bad)}")
-        return targets
+        return _known_sources(targets, "target")
