@@ -74,6 +74,10 @@ def preload() -> None:
     """
     if "great_expectations" in sys.modules:
         return
+    if "sqlalchemy" in sys.modules:
+        # a process already using SQLAlchemy (Dagster's storage) must not see sqlalchemy.orm half
+        # imported by the thread: inspect() then fails inside orm/base.py (a run failed so)
+        import sqlalchemy.orm  # noqa: F401
     threading.Thread(target=_import_gx, name="import-great-expectations", daemon=True).start()
 
 
