@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 .PHONY: audit test lint validate-map dagster bench clean lab
 
@@ -18,9 +19,10 @@ audit: $(STAMP)
 	fi
 	$(BIN)/privacy-audit run --exports $(EXPORTS)
 
-# the browser tests need chromium: installed when missing, else make stops saying what to run
-test: $(STAMP)
-	tools/system-packages.sh browser
+# the browser tests need chromium, the Spark parity test Java 17 and the spark extra: installed
+# when missing, else make stops saying what to run
+test: $(SPARK_STAMP)
+	tools/system-packages.sh browser spark
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
@@ -45,6 +47,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# the Spark engine's packages (pyspark, sqlglot): the tests and --engine spark need them, make audit not
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
 
 clean:
 	rm -rf exports warehouse reports/*/ .pytest_cache

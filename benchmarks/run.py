@@ -51,30 +51,7 @@ TARGET_FLOOR_RATIO, STRETCH_FLOOR_RATIO = 4.0, 3.0
 TARGET_PEAK_MB = 1536
 TARGET_INCREMENTAL = 0.25
 RULE_STAGES = ("rules", "gx", "findings")  # our run of the rule suite, against the peer's
-AUDIT = """
-import json, sys, time
-started = time.perf_counter()
-
-def peak_mb():
-    # VmHWM: this process's own peak (ru_maxrss would carry the parent's over across exec)
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-
-from pathlib import Path
-from datetime import date
-from pipelines.audit import run_audit
-from pipelines.settings import Settings
-root, repo = Path(sys.argv[1]), Path(sys.argv[2])
-summary = run_audit(Settings(exports_dir=root / "exports", data_map_dir=repo / "data_map",
-    expectations_dir=repo / "expectations", db_path=root / "w.duckdb",
-    reports_dir=root / "reports", key_file=root / "key", as_of=date(2026, 11, 1)))
-print(json.dumps({"wall": time.perf_counter() - started, "seconds": summary.seconds,
-    "rows": {l.dataset: sum(f.rows_read for f in l.files if f.status == "loaded")
-             for l in summary.loads},
-    "findings": sum(summary.findings.values()),
-    "peak_mb": peak_mb()}))
-"""
+AUDIT = ROOT / "benchmarks" / "audit_child.py"  # one audit, in a child process
 
 
 def floor_seconds(exports: Path) -> float:
@@ -140,8 +117,8 @@ def _env() -> dict[str, str]:
     return env
 
 
-def audit(root: Path) -> dict:
-    result, wall = run_child(["-c", AUDIT, str(root), str(ROOT)])
+def audit(root: Path, engine: str = "duckdb") -> dict:
+    result, wall = run_child([str(AUDIT), str(root), str(ROOT), engine])
     result["process_wall"] = wall
     return result
 

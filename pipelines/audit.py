@@ -10,13 +10,13 @@ steps (pipelines/steps.py) on this context, so they record the same run.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -76,6 +76,8 @@ class AuditRun:
     rule_rows: dict[str, int] = field(default_factory=dict)  # rows each rule's SQL returned
     gx_counts: dict[str, int] = field(default_factory=dict)  # rows GX saw for each rule
     published: bool = False
+    # the Spark engine's session, when something else makes it (Dagster's spark resource)
+    spark: Callable[[], Any] | None = None
     _conn: duckdb.DuckDBPyConnection | None = None
 
     @property

@@ -15,7 +15,7 @@ from pipelines.audit import AuditSummary, NoExports, generate_sample, run_audit
 from pipelines.datamap import DataMapError, load_data_map
 from pipelines.lookup import look_up_subject, print_report, write_files
 from pipelines.rules.catalogue import SEVERITY_ORDER, load_catalogue
-from pipelines.settings import SAMPLE_CONTACTS, SAMPLE_SEED, Settings
+from pipelines.settings import ENGINES, SAMPLE_CONTACTS, SAMPLE_SEED, Settings
 
 out = Console(highlight=False)
 
@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--db", type=Path)
     run.add_argument("--as-of", type=_date, help="audit date YYYY-MM-DD (default: today)")
     run.add_argument("--reports", type=Path)
+    run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="where the rules run (default: duckdb, or PRIVACY_AUDIT_ENGINE); spark needs the "
+        "spark extra and Java 17, its master is PRIVACY_AUDIT_SPARK_MASTER (default local[*])",
+    )
     run.set_defaults(command=_run)
 
     subject = commands.add_parser("subject", help="everything held on one person (access/erasure)")
@@ -125,6 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         db_path=args.db,
         as_of=args.as_of,
         reports_dir=args.reports,
+        engine=args.engine,
     )
     summary = run_audit(settings)
     _print_summary(summary, settings)

@@ -19,6 +19,7 @@ DEFAULTS = {
     "reports_dir": "reports",
     "key_file": "secrets/subject-key",
 }
+ENGINES = ("duckdb", "spark")
 SAMPLE_CONTACTS = 10_000
 SAMPLE_SEED = 42
 
@@ -32,6 +33,18 @@ class Settings:
     reports_dir: Path
     key_file: Path
     as_of: date = field(default_factory=date.today)
+    # the engine the rules run on (--engine, PRIVACY_AUDIT_ENGINE): DuckDB, or Spark over the
+    # warehouse's Parquet copy (spark_dir); the master is PRIVACY_AUDIT_SPARK_MASTER or local[*]
+    engine: str = "duckdb"
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine '{self.engine}': choose {' or '.join(ENGINES)}")
+
+    @property
+    def spark_dir(self) -> Path:
+        """The tables Spark reads, as Parquet: <warehouse>.parquet/<layer>/<table>/."""
+        return self.db_path.with_name(self.db_path.stem + ".parquet")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -42,6 +55,8 @@ class Settings:
         }
         if as_of := os.environ.get("PRIVACY_AUDIT_AS_OF"):
             values["as_of"] = date.fromisoformat(as_of)
+        if engine := os.environ.get("PRIVACY_AUDIT_ENGINE"):
+            values["engine"] = engine
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

@@ -23,7 +23,8 @@ def contact(record_id: str, email: str, phone: str = "") -> dict:
 
 
 def line(order: str, email: str, phone: str = "") -> dict:
-    return {"Name": order, "Email": email, "Phone": phone, "Created at": "2024-02-01 10:00:00 +0000"}
+    created = "2024-02-01 10:00:00 +0000"
+    return {"Name": order, "Email": email, "Phone": phone, "Created at": created}
 
 
 def resolve(estate, datasets) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the audit or its tests need when they are missing.
-#   tools/system-packages.sh [--optional] browser
+#   tools/system-packages.sh [--optional] browser spark
 # browser: chromium and its fonts (the report's PDF, the browser tests).
+# spark: a Java runtime for PySpark (the Spark engine, its parity test): Java 17.
 # Without root or apt-get it says in one line what to run, and fails (or, with --optional,
 # carries on: the audit then makes the HTML report only).
 set -euo pipefail
@@ -15,6 +16,9 @@ for need in "$@"; do
         browser)
             command -v chromium >/dev/null 2>&1 || missing+=(chromium)
             [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+            ;;
+        spark)
+            command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
             ;;
         *) echo "system-packages: unknown need '$need'" >&2; exit 2 ;;
     esac

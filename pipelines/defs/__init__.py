@@ -18,7 +18,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     data_map = load_data_map(settings.data_map_dir)
     suites = load_catalogue(settings.expectations_dir, data_map)
-    assets = build_assets(data_map)
+    assets = build_assets(data_map, settings.engine)
     audit_job = dg.define_asset_job(
         "audit",
         selection=dg.AssetSelection.all() | dg.AssetSelection.all_asset_checks(),

@@ -25,7 +25,8 @@ DESCRIPTIONS = {
     "rule_inputs": "What the rule SQL reads besides staging: parameter tables from data_map/ and "
     "the as-of date, audit.retention_due, helper functions, and staging._text_values "
     "(suspicious values of every column).",
-    "findings": "Every rule's SQL executed once into audit.rule_rows, validated by Great "
+    "findings": "Every rule's SQL executed once into audit.rule_rows (by DuckDB, or by Spark "
+    "over the warehouse's Parquet copy with --engine spark), validated by Great "
     "Expectations; audit.findings (one row per violation, with record key, pseudonymous subject "
     "key and masked detail) and the run's row in audit.runs.",
     "reports": "reports/<run_id>/ and reports/latest/: the management report (HTML, PDF), the "
@@ -80,26 +81,31 @@ def dataset_asset(template: str, data_map: DataMap, name: str) -> dg.AssetsDefin
     return _asset
 
 
-def run_asset(name: str, deps: list[str]) -> dg.AssetsDefinition:
+def run_asset(name: str, deps: list[str], engine: str) -> dg.AssetsDefinition:
     steps = steps_of(name)
+    kinds = {"html", "pdf"} if name == "reports" else {"duckdb"}
+    if engine == "spark" and name == "findings":
+        kinds |= {"spark"}
 
     @dg.asset(
         name=name,
         deps=deps,
         group_name=GROUPS.get(name, "audit"),
-        kinds={"html", "pdf"} if name == "reports" else {"duckdb"},
+        kinds=kinds,
         description=DESCRIPTIONS[name],
     )
-    def _asset(audit: AuditResource) -> dg.MaterializeResult:
+    def _asset(audit: AuditResource, spark: dg.ResourceParam[Any]) -> dg.MaterializeResult:
+        run = audit.run
+        run.spark = lambda: spark.spark_session  # lazy: only the Spark engine's rules step asks
         metadata: Metadata = {}
         for step in steps:
-            metadata |= step.run(audit.run)
+            metadata |= step.run(run)
         return dg.MaterializeResult(metadata=_log(metadata))
 
     return _asset
 
 
-def build_assets(data_map: DataMap) -> list[dg.AssetsDefinition]:
+def build_assets(data_map: DataMap, engine: str = "duckdb") -> list[dg.AssetsDefinition]:
     """One asset per distinct `asset` of the steps, per dataset where the step is."""
     names = list(data_map.datasets)
     assets, previous = [], []
@@ -108,7 +114,7 @@ def build_assets(data_map: DataMap) -> list[dg.AssetsDefinition]:
             made = [dataset_asset(template, data_map, name) for name in names]
             previous = [template.format(dataset=name) for name in names]
         else:
-            made = [run_asset(template, previous)]
+            made = [run_asset(template, previous, engine)]
             previous = [template]
         assets += made
     return assets

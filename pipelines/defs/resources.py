@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
 
 from pipelines.audit import AuditRun, open_run
 from pipelines.settings import Settings
+from pipelines.spark.session import require_spark, spark_conf
 
 
 class AuditResource(dg.ConfigurableResource):
@@ -33,6 +35,7 @@ class AuditResource(dg.ConfigurableResource):
     reports_dir: str
     key_file: str
     as_of: str = ""
+    engine: str = "duckdb"  # where the rules run: duckdb, or spark (the `spark` resource)
 
     _run: AuditRun | None = PrivateAttr(default=None)
 
@@ -45,6 +48,7 @@ class AuditResource(dg.ConfigurableResource):
             reports_dir=Path(self.reports_dir),
             key_file=Path(self.key_file),
             as_of=date.fromisoformat(self.as_of) if self.as_of else date.today(),
+            engine=self.engine,
         )
 
     @contextmanager
@@ -73,8 +77,30 @@ def default_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             reports_dir=str(settings.reports_dir),
             key_file=str(settings.key_file),
             as_of=settings.as_of.isoformat() if settings.as_of != date.today() else "",
-        )
+            engine=settings.engine,
+        ),
+        "spark": spark_resource(),
     }
+
+
+class NoSpark(dg.ConfigurableResource):
+    """The `spark` resource without the spark extra: a Spark run says what to install."""
+
+    @property
+    def spark_session(self) -> Any:
+        require_spark()  # raises SparkUnavailable, naming the missing package or Java
+        raise AssertionError("unreachable: NoSpark stands in only when PySpark is missing")
+
+
+def spark_resource() -> dg.ConfigurableResource:
+    """The Spark engine's session as a resource: dagster-pyspark's LazyPySparkResource with the
+    audit's Spark settings. It starts Spark when a step first asks for the session, so a DuckDB
+    run never does; the master is PRIVACY_AUDIT_SPARK_MASTER (default local[*])."""
+    try:
+        from dagster_pyspark import LazyPySparkResource
+    except ImportError:
+        return NoSpark()
+    return LazyPySparkResource(spark_config=spark_conf())
 
 
 def pinned_as_of(day: date) -> dict:

@@ -52,6 +52,14 @@ create or replace macro card_runs_possible(value) as regexp_matches(value, {_quo
 create or replace macro digit_runs(value) as regexp_extract_all(value, {_quoted(DIGIT_RUN)});
 create or replace macro around_digit_runs(value) as
     regexp_split_to_array(value, {_quoted(DIGIT_RUN)});
+create or replace macro card_digit_runs(value) as  -- runs of 13+ not touching a letter, as digits
+    list_transform(list_filter(
+        list_zip(digit_runs(value), around_digit_runs(value)[:len(digit_runs(value))],
+                 around_digit_runs(value)[2:]),
+        lambda t: length(struct_extract_at(t, 1)) >= 13
+                  and not regexp_matches(right(struct_extract_at(t, 2), 1)
+                                         || left(struct_extract_at(t, 3), 1), '[A-Za-z]')),
+        lambda t: regexp_replace(struct_extract_at(t, 1), '[ -]', '', 'g'));
 create or replace macro holds_security_code(value) as
     regexp_matches(value, {_quoted(SECURITY_CODE)});
 create or replace macro holds_date_of_birth(value) as
@@ -67,3 +75,52 @@ create or replace macro holds_ni_number(value) as  -- each candidate with the te
                   and regexp_matches(left(struct_extract_at(t, 1), 2), {_quoted(NI_PREFIX)})
                   and left(struct_extract_at(t, 1), 2) not in ({never}))) > 0;
 """
+
+
+def _spark_quoted(text: str) -> str:
+    """A Spark SQL string literal: a backslash escapes there, so it is doubled."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def spark_functions_sql() -> list[str]:
+    """The functions of `macros_sql()` for Spark SQL, one statement each, with the same meaning.
+
+    Spark's regular expressions are Java's, DuckDB's RE2: the patterns above use only what the
+    two read alike (classes, counted repeats, (?i)), and tests/test_spark_parity.py runs both.
+    Spark's regexp_extract_all takes group 1 unless told 0; its arrays count from 1 in
+    element_at, and try_element_at gives null past the end where DuckDB's slices give nothing.
+    """
+    run, cand = _spark_quoted(DIGIT_RUN), _spark_quoted(NI_CANDIDATE)
+    runs, parts = f"regexp_extract_all(value, {run}, 0)", f"split(value, {run}, -1)"
+    found, around = f"regexp_extract_all(value, {cand}, 0)", f"split(value, {cand}, -1)"
+    never = ", ".join(_spark_quoted(p) for p in NI_NEVER_ALLOCATED)
+
+    def each(items: str, test: str) -> str:  # some i in 1..size(items) passes test
+        indexes = f"sequence(1, greatest(size({items}), 1))"  # (sequence(1, 0) is [1, 0])
+        return f"(size({items}) > 0 and exists({indexes}, i -> {test}))"
+
+    head = "create or replace temporary function"
+    return [
+        f"{head} card_runs_possible(value string) returns boolean return "
+        f"value rlike {_spark_quoted(CARD_RUN)}",
+        f"{head} digit_runs(value string) returns array<string> return {runs}",
+        f"{head} around_digit_runs(value string) returns array<string> return {parts}",
+        f"{head} card_digit_runs(value string) returns array<string> return "
+        f"transform(filter(sequence(1, size({runs})), i -> size({runs}) > 0 "
+        f"and length(try_element_at({runs}, i)) >= 13 "
+        f"and not (right(try_element_at({parts}, i), 1) "
+        f"|| left(try_element_at({parts}, i + 1), 1) rlike '[A-Za-z]')), "
+        f"i -> regexp_replace(try_element_at({runs}, i), '[ -]', ''))",
+        f"{head} holds_security_code(value string) returns boolean return "
+        f"value rlike {_spark_quoted(SECURITY_CODE)}",
+        f"{head} holds_date_of_birth(value string) returns boolean return "
+        f"value rlike {_spark_quoted(DATE_OF_BIRTH)}",
+        f"{head} holds_ni_number(value string) returns boolean return "
+        + each(
+            found,
+            f"not (right(try_element_at({around}, i), 1) "
+            f"|| left(try_element_at({around}, i + 1), 1) rlike '[A-Za-z0-9]') "
+            f"and left(try_element_at({found}, i), 2) rlike {_spark_quoted(NI_PREFIX)} "
+            f"and left(try_element_at({found}, i), 2) not in ({never})",
+        ),
+    ]

@@ -64,12 +64,7 @@ def execute_rule(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> i
     except duckdb.Error as error:
         raise RuleError(f"rule {rule.id} ({suite.suite}.yaml): {error}") from error
     columns = {row[0]: row[1] for row in conn.execute("describe _rule_rows").fetchall()}
-    needed = {"record_key", "detail"} | (set() if rule.dataset else {"dataset"})
-    if missing := needed - columns.keys():
-        raise RuleError(
-            f"rule {rule.id} ({suite.suite}.yaml): its SQL must return the "
-            f"column(s) {', '.join(sorted(missing))}"
-        )
+    check_columns(suite, rule, columns)
     dataset = "dataset" if rule.dataset is None else literal(rule.dataset)
     conn.execute(
         f"insert into audit.rule_rows select {literal(rule.id)}, {dataset}, "
@@ -77,14 +72,29 @@ def execute_rule(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> i
         f"{_responsible(columns.get('responsible'))}, "
         f"{'cast(clause_ids as varchar[])' if 'clause_ids' in columns else 'null'} from _rule_rows"
     )
+    check_clauses(conn, suite, rule)
+    returned = conn.execute("select count(*) from _rule_rows").fetchall()[0][0]
+    conn.execute("drop table _rule_rows")
+    return returned
+
+
+def check_columns(suite: Suite, rule: Rule, columns: dict[str, str]) -> None:
+    """A rule's SQL returns record_key, detail and (unless the rule names it) dataset."""
+    needed = {"record_key", "detail"} | (set() if rule.dataset else {"dataset"})
+    if missing := needed - columns.keys():
+        raise RuleError(
+            f"rule {rule.id} ({suite.suite}.yaml): its SQL must return the "
+            f"column(s) {', '.join(sorted(missing))}"
+        )
+
+
+def check_clauses(conn: duckdb.DuckDBPyConnection, suite: Suite, rule: Rule) -> None:
+    """The clause_ids a rule's rows in audit.rule_rows give are among the rule's clauses."""
     if stray := _stray_clauses(conn, rule):
         raise RuleError(
             f"rule {rule.id} ({suite.suite}.yaml): its SQL returned clause_ids "
             f"{', '.join(stray)} that are not among its clauses {rule.clauses}"
         )
-    returned = conn.execute("select count(*) from _rule_rows").fetchall()[0][0]
-    conn.execute("drop table _rule_rows")
-    return returned
 
 
 def _stray_clauses(conn: duckdb.DuckDBPyConnection, rule: Rule) -> list[str]:

@@ -1,0 +1,154 @@
+"""The rule catalogue run by Spark: each rule's SQL translated from DuckDB's dialect, once.
+
+The rule files are written in DuckDB's SQL; `translate` turns a rule into Spark SQL with sqlglot,
+and the helpers the rules call come from pipelines/rules/functions_spark.sql and the detectors'
+patterns (`spark_functions_sql`), the Spark twins of functions_duckdb.sql and `macros_sql`.
+The rows each rule returns become audit.rule_rows exactly as on DuckDB (`execute_rule` in
+pipelines/rules/findings.py): the same columns, the same checks, the same messages.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from pipelines.detectors.patterns import spark_functions_sql
+from pipelines.rules.catalogue import Rule, Suite, all_rules
+from pipelines.rules.findings import RULE_ROWS_DDL, RuleError, check_clauses, check_columns
+from pipelines.spark.tables import export_tables, register
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+FUNCTIONS = Path(__file__).parents[1] / "rules" / "functions_spark.sql"
+RULE_ROW_COLUMNS = ("rule_id", "dataset", "record_key", "detail", "responsible", "clause_ids")
+
+
+def translate(sql: str) -> str:
+    """A rule's DuckDB SQL as Spark SQL (sqlglot, plus `_distinct_lists`)."""
+    import sqlglot
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return tree.transform(_distinct_lists).sql(dialect="spark")
+
+
+def _distinct_lists(node):  # noqa: ANN001, ANN202 (sqlglot's expression types)
+    """string_agg(distinct x, sep order by x) as array_join(array_sort(collect_set(x)), sep).
+
+    sqlglot writes it as Spark's LISTAGG(DISTINCT x) WITHIN GROUP (ORDER BY x), which Spark 4.3
+    plans but fails to run (a ClassCastException in ListAgg); the two give the same text: the
+    distinct values, nulls left out, in ascending order of the same bytes.
+    """
+    from sqlglot import exp
+
+    if not isinstance(node, exp.GroupConcat) or not isinstance(node.this, exp.Order):
+        return node
+    order, distinct = node.this, node.this.this
+    if not isinstance(distinct, exp.Distinct) or len(distinct.expressions) != 1:
+        return node
+    [value] = distinct.expressions
+    [by] = order.expressions if len(order.expressions) == 1 else [None]
+    if by is None or by.this != value or by.args.get("desc"):
+        return node
+    values = exp.Anonymous(this="array_sort", expressions=[exp.ArrayUniqueAgg(this=value.copy())])
+    separator = node.args.get("separator") or exp.Literal.string(",")
+    return exp.Anonymous(this="array_join", expressions=[values, separator.copy()])
+
+
+def install_functions(spark: SparkSession) -> None:
+    """The helper functions the rule SQL calls, as Spark temporary functions."""
+    statements = [s.strip() for s in FUNCTIONS.read_text().split(";\n")]
+    for statement in statements + spark_functions_sql():
+        body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
+        if body.strip():
+            spark.sql(body.strip().rstrip(";"))
+
+
+def evaluate_on_spark(
+    conn: duckdb.DuckDBPyConnection, suites: list[Suite], folder: Path, spark: SparkSession
+) -> dict[str, int]:
+    """Every rule's SQL run once by Spark into audit.rule_rows; rows returned per rule.
+
+    The tables the rules read are written from `conn` as Parquet under `folder` (replaced each
+    run; it holds personal data, so it is the owner's only), Spark reads them there, and each
+    rule's rows come back to DuckDB's audit.rule_rows, where the findings are made as on DuckDB.
+    """
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True)
+    export_tables(conn, folder, tables_read(suites))
+    spark.sparkContext.setLogLevel("ERROR")
+    register(spark, folder)
+    install_functions(spark)
+    conn.execute(RULE_ROWS_DDL)
+    counts = {}
+    for suite, rule in all_rules(suites):
+        rows = _collect(execute_rule(spark, suite, rule), suite, rule)
+        conn.register("_spark_rule_rows", rows)
+        conn.execute("insert into audit.rule_rows select * from _spark_rule_rows")
+        conn.unregister("_spark_rule_rows")
+        check_clauses(conn, suite, rule)
+        counts[rule.id] = rows.num_rows
+    return counts
+
+
+def _collect(frame: DataFrame, suite: Suite, rule: Rule):  # noqa: ANN202 (a pyarrow.Table)
+    """The rule's rows as Arrow; a failure while Spark runs it names the rule."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        return frame.toArrow()
+    except (PySparkException, Py4JJavaError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        raise RuleError(f"rule {rule.id} ({suite.suite}.yaml) on Spark: {first}") from error
+
+
+def tables_read(suites: list[Suite]) -> list[str]:
+    """Every `layer.table` the rules' SQL names (their common table expressions left out)."""
+    import sqlglot
+    from sqlglot import exp
+
+    names = set()
+    for _, rule in all_rules(suites):
+        tree = sqlglot.parse_one(rule.sql, read="duckdb")
+        names |= {f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db}
+    return sorted(names)
+
+
+def execute_rule(spark: SparkSession, suite: Suite, rule: Rule) -> DataFrame:
+    """One rule's rows in audit.rule_rows' columns (translated, checked as DuckDB checks them)."""
+    from pyspark.errors import PySparkException
+    from pyspark.sql import functions as F
+
+    try:
+        rows = spark.sql(translate(rule.sql))
+        columns = dict(rows.dtypes)
+    except (PySparkException, ValueError) as error:
+        first = str(error).strip().splitlines()[0]
+        raise RuleError(f"rule {rule.id} ({suite.suite}.yaml) on Spark: {first}") from error
+    check_columns(suite, rule, columns)
+    responsible = columns.get("responsible")
+    if responsible is None:
+        named = F.lit(None).cast("array<string>")
+    elif responsible.startswith("array"):
+        named = F.expr("filter(cast(responsible as array<string>), r -> r is not null)")
+    else:
+        named = F.when(F.col("responsible").isNull(), None).otherwise(
+            F.array(F.col("responsible").cast("string"))
+        )
+    clauses = (
+        F.col("clause_ids").cast("array<string>")
+        if "clause_ids" in columns
+        else F.lit(None).cast("array<string>")
+    )
+    return rows.select(
+        F.lit(rule.id).alias("rule_id"),
+        (F.col("dataset") if rule.dataset is None else F.lit(rule.dataset)).alias("dataset"),
+        F.col("record_key").cast("string").alias("record_key"),
+        F.col("detail").cast("string").alias("detail"),
+        named.alias("responsible"),
+        clauses.alias("clause_ids"),
+    )
