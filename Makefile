@@ -36,7 +36,8 @@ dagster: $(STAMP)
 
 # audit 100,000 and 1,000,000-contact estates; figures to stdout and benchmarks/results.json
 # (ARGS="--contacts 3000000 --repeat 1 --no-peer" adds the 3M measurement to the scaling table)
-bench: $(STAMP)
+bench: $(SPARK_STAMP)
+	tools/system-packages.sh spark
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
 validate-map: $(STAMP)

@@ -20,6 +20,8 @@ For each size, in the same run:
   (benchmarks/peer_read.py) plus that GX run / our reading them and running the rules (the
   ingest, rules, GX and findings stages), closer to what a team would really run. Typing the
   values and resolving identities are in neither: the peer's frames come from our staging;
+- Spark (at 100,000 contacts; --no-spark skips it): the audit on the Spark engine, from scratch,
+  once on local[1] and once on local[2], its wall time and rules stage beside DuckDB's;
 - incremental: 1% more data arrives as new files, and the audit runs again on the warehouse the
   full audits left (restored before each of --repeat runs); its median / the full audit's median.
 Each audit and the peer run in a child process, so a peak RSS is that process's own. Audit and
@@ -51,6 +53,8 @@ TARGET_FLOOR_RATIO, STRETCH_FLOOR_RATIO = 4.0, 3.0
 TARGET_PEAK_MB = 1536
 TARGET_INCREMENTAL = 0.25
 RULE_STAGES = ("rules", "gx", "findings")  # our run of the rule suite, against the peer's
+SPARK_CONTACTS = 100_000  # the size the Spark engine is measured at, beside DuckDB
+SPARK_MASTERS = ("local[1]", "local[2]")
 AUDIT = ROOT / "benchmarks" / "audit_child.py"  # one audit, in a child process
 
 
@@ -98,11 +102,11 @@ def floor_seconds(exports: Path) -> float:
         return time.perf_counter() - started
 
 
-def run_child(args: list[str]) -> tuple[dict, float]:
+def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[dict, float]:
     """Run a Python child; its last stdout line (JSON) and its wall time seen from here."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=_env()
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=_env() | (env or {})
     )
     wall = time.perf_counter() - started
     lines = done.stdout.strip().splitlines()
@@ -117,8 +121,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def audit(root: Path, engine: str = "duckdb") -> dict:
-    result, wall = run_child([str(AUDIT), str(root), str(ROOT), engine])
+def audit(root: Path, engine: str = "duckdb", master: str = "") -> dict:
+    env = {"PRIVACY_AUDIT_SPARK_MASTER": master} if master else None
+    result, wall = run_child([str(AUDIT), str(root), str(ROOT), engine], env)
     result["process_wall"] = wall
     return result
 
@@ -142,12 +147,25 @@ def add_increment(root: Path, contacts: int) -> float:
     return size / 1e6
 
 
-def fresh_audit(root: Path) -> dict:
+def fresh_audit(root: Path, engine: str = "duckdb", master: str = "") -> dict:
     """A first audit: no warehouse and no reports from an earlier run."""
     for path in root.glob("w.*"):
         shutil.rmtree(path) if path.is_dir() else path.unlink()
     shutil.rmtree(root / "reports", ignore_errors=True)
-    return audit(root)
+    return audit(root, engine, master)
+
+
+def spark_runs(root: Path) -> dict:
+    """The Spark engine on the same estate, from scratch, once per master (issue 18)."""
+    runs = {}
+    for master in SPARK_MASTERS:
+        run = fresh_audit(root, "spark", master)
+        runs[master] = {
+            "audit_s": round(run["process_wall"], 1),
+            "rules_s": run["seconds"]["rules"],
+            "findings": run["findings"],
+        }
+    return runs
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -156,7 +174,7 @@ def median_run(runs: list[dict]) -> dict:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def bench(contacts: int, work: Path, peer: bool, repeat: int) -> dict:
+def bench(contacts: int, work: Path, peer: bool, repeat: int, spark: bool = False) -> dict:
     from pipelines.sample import generate_estate
 
     root = work / f"estate-{contacts}"
@@ -168,6 +186,7 @@ def bench(contacts: int, work: Path, peer: bool, repeat: int) -> dict:
     size = sum(p.stat().st_size for p in (root / "exports").rglob("*") if p.is_file())
     print(f"{contacts:,} contacts: generated in {generated:.0f} s, {size / 1e6:.0f} MB", flush=True)
     floors = [floor_seconds(root / "exports") for _ in range(repeat)]
+    on_spark = spark_runs(root) if spark and contacts == SPARK_CONTACTS else None
     runs = [fresh_audit(root) for _ in range(repeat)]  # the last one's warehouse stays
     first = median_run(runs)
     floor = statistics.median(floors)
@@ -194,6 +213,8 @@ def bench(contacts: int, work: Path, peer: bool, repeat: int) -> dict:
     if peer:
         read_and_rules = statistics.median(r["seconds"]["ingest"] + rule_seconds(r) for r in runs)
         result["peer"] = run_peer(root, ours, read_and_rules)
+    if on_spark:
+        result["spark"] = {"rules_duckdb_s": first["seconds"]["rules"], **on_spark}
     result["incremental"] = incremental(root, contacts, first, repeat)
     return result
 
@@ -274,6 +295,14 @@ def print_result(r: dict) -> None:
                 f"{peer['validate_s']} s) {peer['team_s']} s vs our ingest and rules "
                 f"{peer['ours_read_and_rules_s']} s (ratio {peer['team_ratio']})"
             )
+    for master, run in (r.get("spark") or {}).items():
+        if master == "rules_duckdb_s":
+            continue
+        print(
+            f"    Spark engine, {master}: audit {run['audit_s']} s (DuckDB {r['audit_s']} s), "
+            f"rules stage {run['rules_s']} s (DuckDB {r['spark']['rules_duckdb_s']} s), "
+            f"same findings: {run['findings'] == r['findings']}"
+        )
     inc = r["incremental"]
     print(
         f"    +1% ({inc['added_rows']:,} rows, {inc['added_mb']} MB): audit {inc['audit_s']} s "
@@ -331,6 +360,9 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "pa-bench")
     parser.add_argument("--no-peer", action="store_true", help="skip GX on pandas")
+    parser.add_argument(
+        "--no-spark", action="store_true", help="skip the Spark engine (run at 100,000 contacts)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument(
         "--repeat", type=int, default=3, help="fresh audits (and floors) per size; medians quoted"
@@ -339,7 +371,7 @@ def main() -> None:
     started = time.perf_counter()
     results = []
     for contacts in args.contacts:
-        results.append(bench(contacts, args.work, not args.no_peer, args.repeat))
+        results.append(bench(contacts, args.work, not args.no_peer, args.repeat, not args.no_spark))
         results[-1]["date"] = date.today().isoformat()
         print_result(results[-1])
         if contacts == 1_000_000:
