@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 FUNCTIONS = Path(__file__).parents[1] / "rules" / "functions_spark.sql"
-RULE_ROW_COLUMNS = ("rule_id", "dataset", "record_key", "detail", "responsible", "clause_ids")
 
 
 def translate(sql: str) -> str:
@@ -102,8 +101,14 @@ def _collect(frame: DataFrame, suite: Suite, rule: Rule):  # noqa: ANN202 (a pya
     try:
         return frame.toArrow()
     except (PySparkException, Py4JJavaError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise RuleError(f"rule {rule.id} ({suite.suite}.yaml) on Spark: {first}") from error
+        raise _rule_error(suite, rule, error) from error
+
+
+def _rule_error(suite: Suite, rule: Rule, error: Exception) -> RuleError:
+    """Spark's error for a rule, named as DuckDB's are: its first line (a Java trace follows)."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else repr(error)
+    return RuleError(f"rule {rule.id} ({suite.suite}.yaml) on Spark: {first}")
 
 
 def tables_read(suites: list[Suite]) -> list[str]:
@@ -127,8 +132,7 @@ def execute_rule(spark: SparkSession, suite: Suite, rule: Rule) -> DataFrame:
         rows = spark.sql(translate(rule.sql))
         columns = dict(rows.dtypes)
     except (PySparkException, ValueError) as error:
-        first = str(error).strip().splitlines()[0]
-        raise RuleError(f"rule {rule.id} ({suite.suite}.yaml) on Spark: {first}") from error
+        raise _rule_error(suite, rule, error) from error
     check_columns(suite, rule, columns)
     responsible = columns.get("responsible")
     if responsible is None:

@@ -1,6 +1,6 @@
 """The warehouse as Parquet tables: `<root>/<layer>/<table>/`, one folder per layer and table.
 
-DuckDB writes a layer's tables into such folders (`export_layers`), Spark registers every folder
+DuckDB writes tables into such folders (`export_tables`), Spark registers every folder
 under the root as `layer.table` (`register`), and both read the same files, so a query names a
 table the same way on either engine.
 """
