@@ -70,6 +70,11 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def text_list(values: list[str]) -> str:
+    """A SQL list literal of text values."""
+    return "[" + ", ".join(literal(v) for v in values) + "]::varchar[]"
+
+
 def table_exists(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = conn.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",

@@ -112,7 +112,7 @@ def test_peer_agrees_on_edge_cases(peer: ModuleType, warehouse: Path, tmp_path: 
         _add_edge_cases(conn)
         suites = load_catalogue(REPO / "expectations", load_data_map(REPO / "data_map"))
         run_id = "99990101T000000000000Z"  # sorts after the audit's own run
-        build_retention_due(conn, load_data_map(REPO / "data_map"))  # the rows added above
+        build_retention_due(conn, load_data_map(REPO / "data_map"), rebuild=True)
         evaluate_rules(conn, suites)
         record_findings(conn, suites, run_id, AS_OF)
         conn.execute(

@@ -47,10 +47,10 @@ class Due:
 
 
 def read_due(
-    conn: duckdb.DuckDBPyConnection, records: list[SubjectRecord], zone: str
+    conn: duckdb.DuckDBPyConnection, records: list[SubjectRecord], zone: str, order: list[str]
 ) -> dict[tuple[str, str], Due]:
     """audit.retention_due for the records, by (dataset, record key); the first row covering a
-    record in the schedule's order."""
+    record in the schedule's order (`order`: the retention rows' ids)."""
     keys = [[r.dataset, r.record_key] for r in records]
     if not keys:
         return {}
@@ -61,8 +61,9 @@ def read_due(
                    cast(timezone($zone, d.kept_until) as date), d.exempt, d.due
             from audit.retention_due d
             join (select unnest($keys) as k) on d.dataset = k[1] and d.record_key = k[2]
+            order by list_position($order, d.retention)
             """,
-            {"zone": zone, "keys": keys},
+            {"zone": zone, "keys": keys, "order": order},
         ).fetchall()
     except duckdb.CatalogException:  # a warehouse from before audit.retention_due
         return {}

@@ -63,7 +63,9 @@ def look_up_subject(db_path: Path, data_map: DataMap, identifier: str) -> Subjec
         emails, phones = identifiers(conn, keys) if keys else ([], [])
         records = read_records(conn, data_map, keys, run_id) if keys else []
         notes = undeclared_notes(conn, sorted({r.dataset for r in records}))
-        due = read_due(conn, records, data_map.retention.timezone)
+        due = read_due(
+            conn, records, data_map.retention.timezone, [r.id for r in data_map.retention.rules]
+        )
     assess(records, data_map, due)
     request = erasure_request(records)
     judge(records, data_map, request)

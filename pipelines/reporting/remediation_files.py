@@ -23,7 +23,7 @@ from pipelines.datamap.remediation import LayoutFile
 from pipelines.private import write_private
 from pipelines.remediation.values import source_sql
 from pipelines.reporting.extract import FORMULA_STARTS
-from pipelines.warehouse import literal
+from pipelines.warehouse import literal, text_list
 
 FOLDER = "remediation"
 COLUMNS = ("system", "dataset", "record_key", "action", "rules", "target", "detail")
@@ -50,18 +50,13 @@ def write_remediation(
         files = layouts.get(system, [])
         taken = sorted({a for f in files for a in f.actions})
         for layout in files:
-            where = (
-                f"r.system = {literal(system)} and list_contains({_list(layout.actions)}, r.action)"
-            )
+            actions = text_list(layout.actions)
+            where = f"r.system = {literal(system)} and list_contains({actions}, r.action)"
             paths.append(_write(conn, folder, layout, run_id, where))
         other = everything.model_copy(update={"name": f"{system}-other-actions.csv"})
-        where = f"r.system = {literal(system)} and not list_contains({_list(taken)}, r.action)"
+        where = f"r.system = {literal(system)} and not list_contains({text_list(taken)}, r.action)"
         paths.append(_write(conn, folder, other, run_id, where))
     return [p for p in paths if p is not None]
-
-
-def _list(values: list[str]) -> str:
-    return "[" + ", ".join(literal(v) for v in values) + "]::varchar[]"
 
 
 def _write(

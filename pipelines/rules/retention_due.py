@@ -8,55 +8,165 @@ rules, the subject look-up and the ROPA read this table; none restates the sched
 A period that ends exactly at the as-of instant is not yet exceeded: `due` is
 `period_start < cut_off`, where cut_off is the as-of date's local midnight minus the period,
 computed on the schedule's local calendar (audit.retention_cutoffs).
+
+The table is built in two parts. audit.retention_periods holds what does not depend on the as-of
+date (period start, kept until, legal hold, the latest time of a time-bound exemption,
+identifiable), and is kept up to date like the core tables: when every dataset only gained files
+since it was built (and the people were resolved incrementally), only the records of the new files
+and of the people they touch are worked out again. audit.retention_due then adds each run's
+cut-offs and time-bound exemptions to it in one pass.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.datamap.retention import Retention, Start
-from pipelines.warehouse import ident
+from pipelines.rules.parameters import FUNCTIONS
+from pipelines.staging import sources
+from pipelines.warehouse import ident, literal, table_exists, text_list, unordered
 
 COLUMNS = (
     "retention varchar, rule varchar, dataset varchar, record_key varchar, "
     "period_start timestamptz, starts_on date, cut_off timestamptz, kept_until timestamptz, "
     "exempt boolean, identifiable boolean, due boolean, action varchar"
 )
+PERIOD_COLUMNS = (
+    "retention varchar, rule varchar, dataset varchar, record_key varchar, "
+    "period_start timestamptz, starts_on date, kept_until timestamptz, "
+    "held boolean, exempt_latest timestamptz, identifiable boolean"
+)
+TARGET = "retention"  # its rows in staging._built: the files each dataset's periods came from
+CODE = [Path(__file__), FUNCTIONS]
+AFFECTED = "_retention_affected"  # (dataset, record_key) worked out again by an update
 
 
-def build_retention_due(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
-    """Write audit.retention_due from the schedule; needs staging, core.subject_records and
-    the parameter tables (audit.retention_cutoffs, audit.run_parameters)."""
-    conn.execute(f"create or replace table audit.retention_due ({COLUMNS})")
-    for row in data_map.retention.rules:
-        spec = data_map.datasets[row.dataset]
-        conn.execute(_insert(row, spec, data_map), {"id": row.id})
+def build_retention_due(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rebuild: bool = False
+) -> int:
+    """Write audit.retention_due from the schedule; needs staging, the core tables and the
+    parameter tables (audit.retention_cutoffs, audit.run_parameters). `rebuild` works every
+    record's period out again, for staging rows written other than from files."""
+    with unordered(conn):
+        _bring_periods_up_to_date(conn, data_map, rebuild)
+        conn.execute(f"create or replace table audit.retention_due ({COLUMNS})")
+        conn.execute(f"""
+            insert into audit.retention_due
+            with since as ({_since(data_map)}),
+            periods as (
+                select p.*, coalesce(p.held, false)
+                            or coalesce(p.exempt_latest >= since.since, false) as exempt
+                from audit.retention_periods p left join since using (retention)
+            )
+            select p.retention, p.rule, p.dataset, p.record_key, p.period_start, p.starts_on,
+                   cut.cutoff, p.kept_until, p.exempt, p.identifiable,
+                   p.period_start < cut.cutoff and not p.exempt, cut.action
+            from periods p join audit.retention_cutoffs cut on cut.rule = p.retention
+        """)
     return conn.execute("select count(*) from audit.retention_due").fetchall()[0][0]
 
 
-def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap) -> str:
+def _bring_periods_up_to_date(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rebuild: bool
+) -> None:
+    """audit.retention_periods for every record: built again, or updated for new files."""
+    digest = _digest(conn, data_map)
+    plans = {name: sources.plan(conn, TARGET, name, digest) for name in data_map.datasets}
+    kept = table_exists(conn, "audit", "retention_periods") and not rebuild
+    new = sources.appended(plans) if kept else None
+    if new is None:
+        conn.execute(f"create or replace table audit.retention_periods ({PERIOD_COLUMNS})")
+        for row in data_map.retention.rules:
+            spec = data_map.datasets[row.dataset]
+            conn.execute(_insert(row, spec, data_map), {"id": row.id})
+    elif any(new.values()):
+        _update(conn, data_map, new)
+    for name, plan in plans.items():
+        sources.record(conn, TARGET, name, plan, digest)
+
+
+def _digest(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> str:
+    """What the periods depend on besides the files: the schedule, every dataset's spec, how
+    staging and the people were built (their digests) and this code."""
+    built = conn.execute(
+        "select target, dataset, any_value(digest) from staging._built "
+        "where target in ('staging', 'subjects') group by all order by all"
+    ).fetchall()
+    specs = [spec.model_dump_json() for spec in data_map.datasets.values()]
+    return sources.digest(data_map.retention.model_dump_json(), *specs, *map(str, built), code=CODE)
+
+
+def _update(conn: duckdb.DuckDBPyConnection, data_map: DataMap, new: dict[str, list[str]]) -> None:
+    """The periods of the new files' records, and of every record of the people they belong
+    to (a linked start or a with/without condition may have changed), worked out again."""
+    parts = [
+        f"select {literal(name)} as dataset, record_key from staging.{ident(name)} "
+        f"where _source_file in (select unnest({text_list(files)}))"
+        for name, files in new.items()
+        if files and table_exists(conn, "staging", name)
+    ]
+    if not parts:
+        return
+    conn.execute(
+        f"create or replace temp table _arrived as select distinct * from "
+        f"({' union all '.join(parts)})"
+    )
+    conn.execute(f"""
+        create or replace temp table {AFFECTED} as
+        select dataset, record_key from _arrived
+        union
+        select r.dataset, r.record_key from core.subject_records r
+        where r.subject_key in (
+            select s.subject_key from core.subject_records s
+            join _arrived using (dataset, record_key)
+        )
+    """)
+    conn.execute(f"""
+        delete from audit.retention_periods p using {AFFECTED} a
+        where p.dataset = a.dataset and p.record_key = a.record_key
+    """)
+    for row in data_map.retention.rules:
+        spec = data_map.datasets[row.dataset]
+        conn.execute(_insert(row, spec, data_map, affected=True), {"id": row.id})
+    for table in ("_arrived", AFFECTED):
+        conn.execute(f"drop table {table}")
+
+
+def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap, affected: bool = False) -> str:
+    """Insert the row's periods, of every record it covers or (`affected`) of those in
+    _retention_affected only."""
     schedule_zone = _quote(data_map.retention.timezone)
     zone = _quote(spec.timezone)
     own = [s for s in row.starts if s.dataset in (None, spec.name)]
     linked = [s for s in row.starts if s.dataset not in (None, spec.name)]
     table = f"staging.{ident(spec.name)}"
+
+    def only(alias: str) -> str:
+        if not affected:
+            return "true"
+        wanted = f"select record_key from {AFFECTED} where dataset = {_quote(spec.name)}"
+        return f"{alias}record_key in ({wanted})"
+
     starts = []
     selects = ["record_key", "bool_or(not is_anonymised) as identifiable"]
     for i, start in enumerate(row.starts):
         starts.append(f"s{i}")
         if start in own:
             selects.append(f"min({_instant(start, spec, data_map)}) as s{i}")
-    selects.append(f"bool_or({_exempt(row, spec, schedule_zone)}) as exempt")
+    selects += _exemption(row, spec)
+    mine = only("mine.")
     joins = "".join(
-        f" left join ({_latest(start, spec, data_map, row.starts.index(start))}) "
+        f" left join ({_latest(start, spec, data_map, row.starts.index(start), mine)}) "
         f"as l{row.starts.index(start)} using (record_key)"
         for start in linked
     )
     return f"""
-        insert into audit.retention_due
+        insert into audit.retention_periods
         with records as (
-            select {", ".join(selects)} from {table} where {_applies(row, spec)}
+            select {", ".join(selects)} from {table} where {_applies(row, spec)} and {only("")}
             group by record_key
         ),
         started as (
@@ -64,14 +174,13 @@ def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap) -> str:
             from records{joins}
         )
         select $id, {_quote(row.rule) if row.rule else "null"}, {_quote(spec.name)},
-               started.record_key, period_start,
-               cast(timezone({zone}, period_start) as date) as starts_on, cut.cutoff,
+               record_key, period_start,
+               cast(timezone({zone}, period_start) as date) as starts_on,
                timezone({schedule_zone}, timezone({schedule_zone}, period_start)
                         + {_interval(row)}) as kept_until,
-               coalesce(exempt, false), identifiable,
-               period_start < cut.cutoff and not coalesce(exempt, false), cut.action
-        from started, audit.retention_cutoffs cut
-        where cut.rule = $id and period_start is not null
+               held, exempt_latest, identifiable
+        from started
+        where period_start is not null
     """
 
 
@@ -92,8 +201,9 @@ def _instant(start: Start, spec: DatasetSpec, data_map: DataMap) -> str:
     return value
 
 
-def _latest(start: Start, spec: DatasetSpec, data_map: DataMap, i: int) -> str:
-    """Per record of the dataset: the latest start among the person's records in another."""
+def _latest(start: Start, spec: DatasetSpec, data_map: DataMap, i: int, only: str) -> str:
+    """Per record of the dataset (those `only` picks): the latest start among the person's
+    records in another."""
     other = f"staging.{ident(start.dataset)}"
     return f"""
         select mine.record_key, max({_instant(start, spec, data_map)}) as s{i}
@@ -101,7 +211,7 @@ def _latest(start: Start, spec: DatasetSpec, data_map: DataMap, i: int) -> str:
         join core.subject_records theirs
             on theirs.subject_key = mine.subject_key and theirs.dataset = {_quote(start.dataset)}
         join {other} o on o.record_key = theirs.record_key
-        where mine.dataset = {_quote(spec.name)}
+        where mine.dataset = {_quote(spec.name)} and {only}
         group by mine.record_key
     """
 
@@ -126,23 +236,36 @@ def _applies(row: Retention, spec: DatasetSpec) -> str:
     )"""
 
 
-def _exempt(row: Retention, spec: DatasetSpec, schedule_zone: str) -> str:
+def _exemption(row: Retention, spec: DatasetSpec) -> list[str]:
+    """`held` (a boolean exemption holds on one of the record's rows) and `exempt_latest` (the
+    latest time of a time-bound exemption, which the as-of date's `since` is compared with)."""
     exempt = row.exempt_when
     if exempt is None:
-        return "false"
+        return ["false as held", "null::timestamptz as exempt_latest"]
     value = ident(exempt.column)
     if exempt.within is None:
-        return f"coalesce({value}, false)"
-    period = exempt.within
-    since = (
-        f"timezone({schedule_zone}, cast((select as_of from audit.run_parameters) "
-        f"- to_years({period.years}) - to_months({period.months}) - to_days({period.days}) "
-        "as timestamp))"
-    )
+        return [f"bool_or(coalesce({value}, false)) as held", "null::timestamptz as exempt_latest"]
     column = spec.column(exempt.column)
     if column is not None and column.type == "date":
         value = f"timezone({_quote(spec.timezone)}, cast({value} as timestamp))"
-    return f"coalesce({value} >= {since}, false)"
+    return ["false as held", f"max({value}) as exempt_latest"]
+
+
+def _since(data_map: DataMap) -> str:
+    """Per retention row with a time-bound exemption: the instant its window opens, the as-of
+    date less the period at the schedule's local midnight."""
+    zone = _quote(data_map.retention.timezone)
+    parts = ["select null::varchar as retention, null::timestamptz as since where false"]
+    for row in data_map.retention.rules:
+        if row.exempt_when is None or row.exempt_when.within is None:
+            continue
+        period = row.exempt_when.within
+        parts.append(
+            f"select {_quote(row.id)}, timezone({zone}, cast((select as_of from "
+            f"audit.run_parameters) - to_years({period.years}) - to_months({period.months}) "
+            f"- to_days({period.days}) as timestamp))"
+        )
+    return " union all ".join(parts)
 
 
 def _interval(row: Retention) -> str:

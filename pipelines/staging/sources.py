@@ -55,6 +55,18 @@ def plan(conn: duckdb.DuckDBPyConnection, target: str, dataset: str, digest: str
     return Plan(append, new, loaded, bool(built))
 
 
+def appended(plans: dict[str, Plan]) -> dict[str, list[str]] | None:
+    """The new files per dataset when every dataset only gained files since the last build (or
+    has none, then and now); None when everything must be built again."""
+    new = {}
+    for name, plan in plans.items():
+        if plan.append:
+            new[name] = plan.new_files
+        elif plan.loaded or plan.built:
+            return None
+    return new
+
+
 def record(
     conn: duckdb.DuckDBPyConnection, target: str, dataset: str, done: Plan, digest: str
 ) -> None:

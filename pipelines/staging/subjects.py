@@ -23,7 +23,7 @@ import duckdb
 from pipelines import pseudonyms
 from pipelines.datamap.models import DatasetSpec
 from pipelines.staging import sources
-from pipelines.warehouse import ident, literal, table_exists, unordered
+from pipelines.warehouse import ident, literal, table_exists, text_list, unordered
 
 # Rows of one record share its key (an order's line items); a row without a key is its own record.
 RECORD = "coalesce(nullif(record_key, ''), _source_file || '#' || _row_number)"
@@ -78,13 +78,7 @@ def _appended(
     resolution (or has none, then and now); None when everyone must be resolved again."""
     if not all(table_exists(conn, "core", table) for table in CORE):
         return None
-    new = {}
-    for name, plan in plans.items():
-        if plan.append:
-            new[name] = plan.new_files
-        elif plan.loaded or plan.built:
-            return None
-    return new
+    return sources.appended(plans)
 
 
 def _build(
@@ -107,7 +101,7 @@ def _update(
     """The people the new files' rows touch resolved again, over all their rows and the new."""
 
     def new_rows(spec: DatasetSpec, kind: str, column: str) -> str:
-        return f"_source_file in (select unnest({_list(new.get(spec.name, []))}))"
+        return f"_source_file in (select unnest({text_list(new.get(spec.name, []))}))"
 
     conn.execute(
         f"create or replace temp table _arrived as select * from "
@@ -144,10 +138,6 @@ def _update(
         conn.execute(f"drop table _new_{table}")
     for table in ("_arrived", "_touched", "_touched_values"):
         conn.execute(f"drop table {table}")
-
-
-def _list(values: list[str]) -> str:
-    return "[" + ", ".join(literal(v) for v in values) + "]::varchar[]"
 
 
 def _resolve(
