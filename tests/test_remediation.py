@@ -291,7 +291,7 @@ def test_a_legal_hold_and_a_decision_are_respected(planned, tmp_path) -> None:
     call = "1791801045.55"  # a call of the erased person DSR-2026-008: planned for deletion
     with duckdb.connect(str(db)) as conn:
         conn.execute(
-            "update audit.retention_due set exempt = true where record_key = ?", [call]
+            "update audit.retention_periods set held = true where record_key = ?", [call]
         )  # now under a legal hold
         conn.execute(
             "update audit.findings set decision_state = 'accepted_risk' where run_id = ? "

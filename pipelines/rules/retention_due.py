@@ -9,12 +9,12 @@ A period that ends exactly at the as-of instant is not yet exceeded: `due` is
 `period_start < cut_off`, where cut_off is the as-of date's local midnight minus the period,
 computed on the schedule's local calendar (audit.retention_cutoffs).
 
-The table is built in two parts. audit.retention_periods holds what does not depend on the as-of
-date (period start, kept until, legal hold, the latest time of a time-bound exemption,
-identifiable), and is kept up to date like the core tables: when every dataset only gained files
-since it was built (and the people were resolved incrementally), only the records of the new files
-and of the people they touch are worked out again. audit.retention_due then adds each run's
-cut-offs and time-bound exemptions to it in one pass.
+It has two parts. The table audit.retention_periods holds what does not depend on the as-of date
+(period start, kept until, legal hold, the latest time of a time-bound exemption, identifiable),
+and is kept up to date like the core tables: when every dataset only gained files since it was
+built (and the people were resolved incrementally), only the records of the new files and of the
+people they touch are worked out again. audit.retention_due is a view over it that adds each
+run's cut-offs and time-bound exemptions.
 """
 
 from __future__ import annotations
@@ -29,11 +29,6 @@ from pipelines.rules.parameters import FUNCTIONS
 from pipelines.staging import sources
 from pipelines.warehouse import ident, literal, table_exists, text_list, unordered
 
-COLUMNS = (
-    "retention varchar, rule varchar, dataset varchar, record_key varchar, "
-    "period_start timestamptz, starts_on date, cut_off timestamptz, kept_until timestamptz, "
-    "exempt boolean, identifiable boolean, due boolean, action varchar"
-)
 PERIOD_COLUMNS = (
     "retention varchar, rule varchar, dataset varchar, record_key varchar, "
     "period_start timestamptz, starts_on date, kept_until timestamptz, "
@@ -47,25 +42,40 @@ AFFECTED = "_retention_affected"  # (dataset, record_key) worked out again by an
 def build_retention_due(
     conn: duckdb.DuckDBPyConnection, data_map: DataMap, rebuild: bool = False
 ) -> int:
-    """Write audit.retention_due from the schedule; needs staging, the core tables and the
-    parameter tables (audit.retention_cutoffs, audit.run_parameters). `rebuild` works every
-    record's period out again, for staging rows written other than from files."""
+    """Bring audit.retention_periods up to date and define audit.retention_due over it for
+    this run; needs staging, the core tables and the parameter tables (audit.retention_cutoffs,
+    audit.run_parameters). `rebuild` works every record's period out again, for staging rows
+    written other than from files. Returns the number of rows."""
     with unordered(conn):
         _bring_periods_up_to_date(conn, data_map, rebuild)
-        conn.execute(f"create or replace table audit.retention_due ({COLUMNS})")
-        conn.execute(f"""
-            insert into audit.retention_due
-            with since as ({_since(data_map)}),
-            periods as (
-                select p.*, coalesce(p.held, false)
-                            or coalesce(p.exempt_latest >= since.since, false) as exempt
-                from audit.retention_periods p left join since using (retention)
-            )
-            select p.retention, p.rule, p.dataset, p.record_key, p.period_start, p.starts_on,
-                   cut.cutoff, p.kept_until, p.exempt, p.identifiable,
-                   p.period_start < cut.cutoff and not p.exempt, cut.action
-            from periods p join audit.retention_cutoffs cut on cut.rule = p.retention
-        """)
+    # a view: the run's cut-offs and exemption windows are literals, so nothing it reads
+    # depends on this connection's helper functions (a notebook or the look-up reads it too)
+    windows = [
+        f"select {_quote(retention)} as retention, {literal(since.isoformat())}::timestamptz"
+        for retention, since in conn.execute(_since(data_map)).fetchall()
+    ]
+    since = " union all ".join(
+        ["select null::varchar as retention, null::timestamptz as since where false", *windows]
+    )
+    kind = conn.execute(
+        "select any_value(table_type) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'retention_due'"
+    ).fetchall()[0][0]
+    if kind == "BASE TABLE":  # a warehouse from before the view
+        conn.execute("drop table audit.retention_due")
+    conn.execute(f"""
+        create or replace view audit.retention_due as
+        with since as ({since}),
+        periods as (
+            select p.*, coalesce(p.held, false)
+                        or coalesce(p.exempt_latest >= since.since, false) as exempt
+            from audit.retention_periods p left join since using (retention)
+        )
+        select p.retention, p.rule, p.dataset, p.record_key, p.period_start, p.starts_on,
+               cut.cutoff as cut_off, p.kept_until, p.exempt, p.identifiable,
+               p.period_start < cut.cutoff and not p.exempt as due, cut.action
+        from periods p join audit.retention_cutoffs cut on cut.rule = p.retention
+    """)
     return conn.execute("select count(*) from audit.retention_due").fetchall()[0][0]
 
 

@@ -28,7 +28,7 @@ def export_tables(conn: duckdb.DuckDBPyConnection, root: Path, names: list[str])
         folder.parent.chmod(0o700)
         target = folder / "part-0.parquet"
         conn.execute(
-            f"copy {ident(schema)}.{ident(table)} to {literal(str(target))} "
+            f"copy (select * from {ident(schema)}.{ident(table)}) to {literal(str(target))} "
             "(format parquet, compression zstd)"
         )
         target.chmod(0o600)
