@@ -33,8 +33,8 @@ class Settings:
     reports_dir: Path
     key_file: Path
     as_of: date = field(default_factory=date.today)
-    # the engine the rules run on (--engine, PRIVACY_AUDIT_ENGINE): DuckDB, or Spark over the
-    # warehouse's Parquet copy (spark_dir); the master is PRIVACY_AUDIT_SPARK_MASTER or local[*]
+    # the engine staging, the text scan and the rules run on (--engine, PRIVACY_AUDIT_ENGINE):
+    # DuckDB, or Spark over Parquet copies (spark_dir); its master is PRIVACY_AUDIT_SPARK_MASTER
     engine: str = "duckdb"
 
     def __post_init__(self) -> None:

@@ -26,7 +26,7 @@ from pipelines.rules.decisions import apply_decisions
 from pipelines.rules.findings import RuleError, evaluate_rules, record_findings, rule_rows_query
 from pipelines.rules.inputs import prepare_rules
 from pipelines.rules.runs import record_run
-from pipelines.staging.build import build_staging
+from pipelines.staging.build import RowEngine, build_staging
 from pipelines.staging.identity import not_a_person_values, shared_identifier_warnings
 from pipelines.staging.subjects import build_subjects
 
@@ -54,9 +54,25 @@ def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None 
     }
 
 
+def _spark(run: AuditRun) -> Any:
+    """The Spark session: Dagster's spark resource, else our own."""
+    from pipelines.spark.session import spark_session
+
+    return (run.spark or spark_session)()
+
+
+def _row_engine(run: AuditRun) -> RowEngine | None:
+    """What runs the row-wise steps (staging, the text scan) on Spark; None on DuckDB."""
+    if run.settings.engine != "spark":
+        return None
+    from pipelines.spark.rows import SparkRows
+
+    return SparkRows(_spark(run), run.settings.spark_dir)
+
+
 def stage(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:
     """raw.<dataset> -> staging.<dataset>: canonical names and types."""
-    run.summary.staged[spec.name] = build_staging(run.connection(), spec)
+    run.summary.staged[spec.name] = build_staging(run.connection(), spec, _row_engine(run))
     return {"rows": run.summary.staged[spec.name]}
 
 
@@ -72,7 +88,7 @@ def resolve_subjects(run: AuditRun) -> Metadata:
 
 def rule_inputs(run: AuditRun) -> Metadata:
     """Parameter tables, audit.retention_due and the text scan, for the run's as-of date."""
-    scanned = prepare_rules(run.connection(), run.data_map, run.as_of)
+    scanned = prepare_rules(run.connection(), run.data_map, run.as_of, _row_engine(run))
     return {"as_of": run.as_of.isoformat(), "suspicious_values": scanned}
 
 
@@ -80,11 +96,9 @@ def evaluate(run: AuditRun) -> Metadata:
     """Every rule's SQL, executed once, into audit.rule_rows (by DuckDB, or by Spark)."""
     if run.settings.engine == "spark":
         from pipelines.spark.rules import evaluate_on_spark
-        from pipelines.spark.session import spark_session
 
-        spark = (run.spark or spark_session)()  # Dagster's spark resource, else our own
         run.rule_rows = evaluate_on_spark(
-            run.connection(), run.suites, run.settings.spark_dir, spark
+            run.connection(), run.suites, run.settings.spark_dir, _spark(run)
         )
     else:
         run.rule_rows = evaluate_rules(run.connection(), run.suites)

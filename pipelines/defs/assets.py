@@ -24,7 +24,7 @@ DESCRIPTIONS = {
     "phone, keyed by a keyed pseudonym (subject_key).",
     "rule_inputs": "What the rule SQL reads besides staging: parameter tables from data_map/ and "
     "the as-of date, audit.retention_due, helper functions, and staging._text_values "
-    "(suspicious values of every column).",
+    "(suspicious values of every column; scanned by Spark with --engine spark).",
     "findings": "Every rule's SQL executed once into audit.rule_rows (by DuckDB, or by Spark "
     "over the warehouse's Parquet copy with --engine spark), validated by Great "
     "Expectations; audit.findings (one row per violation, with record key, pseudonymous subject "
@@ -51,7 +51,16 @@ def _log(metadata: Metadata) -> dict[str, Any]:
     }
 
 
-def dataset_asset(template: str, data_map: DataMap, name: str) -> dg.AssetsDefinition:
+ON_SPARK = {"staging", "rule_inputs", "findings"}  # the assets whose steps Spark runs
+
+
+def _kinds(layer: str, engine: str, kinds: set[str]) -> set[str]:
+    return kinds | {"spark"} if engine == "spark" and layer in ON_SPARK else kinds
+
+
+def dataset_asset(
+    template: str, data_map: DataMap, name: str, engine: str = "duckdb"
+) -> dg.AssetsDefinition:
     spec = data_map.datasets[name]
     steps = steps_of(template)
     first = STEPS.index(steps[0])
@@ -62,17 +71,20 @@ def dataset_asset(template: str, data_map: DataMap, name: str) -> dg.AssetsDefin
         name=template.format(dataset=name),
         deps=[upstream.format(dataset=name)],
         group_name="ingest" if layer == "raw" else "staging",
-        kinds={"duckdb", spec.files.format} if layer == "raw" else {"duckdb"},
+        kinds={"duckdb", spec.files.format}
+        if layer == "raw"
+        else _kinds(layer, engine, {"duckdb"}),
         description=f"{spec.description}: "
         + (
             f"every row of exports/{name}/ as exported, with rejects in raw.{name}__rejects."
             if layer == "raw"
             else "canonical names and types, emails lower-cased, phones in E.164, timestamps "
-            "in UTC."
+            "in UTC" + (" (converted by Spark)." if engine == "spark" else ".")
         ),
     )
-    def _asset(audit: AuditResource) -> dg.MaterializeResult:
+    def _asset(audit: AuditResource, spark: dg.ResourceParam[Any]) -> dg.MaterializeResult:
         run = audit.run
+        run.spark = lambda: spark.spark_session  # lazy: only the Spark engine's steps ask
         metadata: Metadata = {}
         for step in steps:
             metadata |= step.run(run, run.data_map.datasets[name])
@@ -83,9 +95,7 @@ def dataset_asset(template: str, data_map: DataMap, name: str) -> dg.AssetsDefin
 
 def run_asset(name: str, deps: list[str], engine: str) -> dg.AssetsDefinition:
     steps = steps_of(name)
-    kinds = {"html", "pdf"} if name == "reports" else {"duckdb"}
-    if engine == "spark" and name == "findings":
-        kinds |= {"spark"}
+    kinds = _kinds(name, engine, {"html", "pdf"} if name == "reports" else {"duckdb"})
 
     @dg.asset(
         name=name,
@@ -96,7 +106,7 @@ def run_asset(name: str, deps: list[str], engine: str) -> dg.AssetsDefinition:
     )
     def _asset(audit: AuditResource, spark: dg.ResourceParam[Any]) -> dg.MaterializeResult:
         run = audit.run
-        run.spark = lambda: spark.spark_session  # lazy: only the Spark engine's rules step asks
+        run.spark = lambda: spark.spark_session  # lazy: only the Spark engine's steps ask
         metadata: Metadata = {}
         for step in steps:
             metadata |= step.run(run)
@@ -111,7 +121,7 @@ def build_assets(data_map: DataMap, engine: str = "duckdb") -> list[dg.AssetsDef
     assets, previous = [], []
     for template in dict.fromkeys(step.asset for step in STEPS):
         if "{dataset}" in template:
-            made = [dataset_asset(template, data_map, name) for name in names]
+            made = [dataset_asset(template, data_map, name, engine) for name in names]
             previous = [template.format(dataset=name) for name in names]
         else:
             made = [run_asset(template, previous, engine)]

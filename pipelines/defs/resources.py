@@ -21,7 +21,7 @@ from pydantic import PrivateAttr
 
 from pipelines.audit import AuditRun, open_run
 from pipelines.settings import Settings
-from pipelines.spark.session import require_spark, spark_conf
+from pipelines.spark.session import require_spark, spark_conf, workers_python
 
 
 class AuditResource(dg.ConfigurableResource):
@@ -35,7 +35,7 @@ class AuditResource(dg.ConfigurableResource):
     reports_dir: str
     key_file: str
     as_of: str = ""
-    engine: str = "duckdb"  # where the rules run: duckdb, or spark (the `spark` resource)
+    engine: str = "duckdb"  # duckdb, or spark: staging, the text scan and the rules on Spark
 
     _run: AuditRun | None = PrivateAttr(default=None)
 
@@ -100,6 +100,7 @@ def spark_resource() -> dg.ConfigurableResource:
         from dagster_pyspark import LazyPySparkResource
     except ImportError:
         return NoSpark()
+    workers_python()
     return LazyPySparkResource(spark_config=spark_conf())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,8 +31,10 @@ def partitions() -> str:
 def spark_conf(spark_master: str | None = None) -> dict[str, str]:
     """The audit's Spark settings: the CLI's session and Dagster's spark resource both use them.
 
-    Timestamps are shown and parsed in UTC, as in the DuckDB warehouse; the catalog lives in
-    memory (the tables are Parquet folders registered by each run, no Hive metastore).
+    Timestamps are shown and parsed in UTC, as in the DuckDB warehouse, and written to Parquet
+    as instants DuckDB reads as timestamptz; the catalog lives in memory (the tables are Parquet
+    folders registered by each run, no Hive metastore); the files Spark writes are the owner's
+    only (they hold personal data).
     """
     return {
         "spark.master": spark_master or master(),
@@ -41,7 +44,15 @@ def spark_conf(spark_master: str | None = None) -> dict[str, str]:
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": partitions(),
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+        "spark.hadoop.fs.permissions.umask-mode": "077",
     }
+
+
+def workers_python() -> None:
+    """Spark's Python workers run this interpreter (they convert rows with DuckDB and the
+    audit's own functions: pipelines/spark/rows.py), unless PYSPARK_PYTHON names another."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 def require_spark() -> None:
@@ -62,6 +73,7 @@ def require_spark() -> None:
 def spark_session(spark_master: str | None = None) -> SparkSession:
     """The session the Spark engine runs in (one per process: a second call reuses it)."""
     require_spark()
+    workers_python()
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder

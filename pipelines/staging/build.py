@@ -8,6 +8,7 @@ or removed, a new column in raw, another dataset spec, other conversion code) re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -17,9 +18,9 @@ from pipelines import countries as country_names
 from pipelines.conversions import record_key, source_text, typed
 from pipelines.datamap.models import DatasetSpec
 from pipelines.staging import countries, phones, sources
-from pipelines.warehouse import ident, table_columns, table_exists, unordered
+from pipelines.warehouse import ident, table_columns, table_exists, text_list, unordered
 
-EMPTY_RAW = "(select null::varchar as _source_file, null::bigint as _row_number) where false"
+EMPTY_RAW = "(select null::varchar as _source_file, null::bigint as _row_number where false)"
 CODE = [
     Path(conversions.__file__),
     Path(phones.__file__),
@@ -27,6 +28,8 @@ CODE = [
     Path(country_names.__file__),
     Path(__file__),
 ]
+# runs a row-wise query elsewhere (Spark): (conn, name, source rows, query over `rows`, into)
+RowEngine = Callable[[duckdb.DuckDBPyConnection, str, str, str, str], None]
 
 
 def anonymised(spec: DatasetSpec, available: set[str]) -> str:
@@ -38,30 +41,48 @@ def anonymised(spec: DatasetSpec, available: set[str]) -> str:
     return "(" + " and ".join(empty) + ")"
 
 
-def build_staging(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> int:
-    """Bring staging.<dataset> in line with raw.<dataset>; return its row count."""
-    conversions.register_functions(conn)
-    target = f"staging.{ident(spec.name)}"
-    if table_exists(conn, "raw", spec.name):
-        available, source = set(table_columns(conn, "raw", spec.name)), f"raw.{ident(spec.name)}"
-    else:
-        available, source = set(), EMPTY_RAW
-    digest = sources.digest(spec.model_dump_json(), *sorted(available), code=CODE)
-    todo = sources.plan(conn, "staging", spec.name, digest)
+def staging_select(spec: DatasetSpec, available: set[str], source: str) -> str:
+    """The row-wise query turning raw rows (`source`) into staged rows."""
     fields = [
         f"{typed(c, spec, source_text(c, available))} as {ident(c.name)}" for c in spec.columns
     ]
-    select = (
+    return (
         f"select {', '.join(fields)}, {record_key(spec, available)} as record_key, "
         f"{anonymised(spec, available)} as is_anonymised, _source_file, _row_number from {source}"
     )
-    with unordered(conn):
-        if not (todo.append and table_exists(conn, "staging", spec.name)):
-            conn.execute(f"create or replace table {target} as {select}")
-        elif todo.new_files:
-            conn.execute(
-                f"insert into {target} {select} where _source_file in (select unnest($new))",
-                {"new": todo.new_files},
-            )
+
+
+def build_staging(
+    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, engine: RowEngine | None = None
+) -> int:
+    """Bring staging.<dataset> in line with raw.<dataset>; return its row count. `engine` runs
+    the conversions elsewhere (pipelines/spark/rows.py), else DuckDB does."""
+    conversions.register_functions(conn)
+    target = f"staging.{ident(spec.name)}"
+    exists = table_exists(conn, "raw", spec.name)
+    available = set(table_columns(conn, "raw", spec.name)) if exists else set()
+    digest = sources.digest(spec.model_dump_json(), *sorted(available), code=CODE)
+    todo = sources.plan(conn, "staging", spec.name, digest)
+    rebuild = not (todo.append and table_exists(conn, "staging", spec.name))
+    if rebuild or todo.new_files:
+        raw = f"raw.{ident(spec.name)}" if exists else EMPTY_RAW
+        only = (
+            ""
+            if rebuild
+            else f" where _source_file in (select unnest({text_list(todo.new_files)}))"
+        )
+        into = f"create or replace table {target} as" if rebuild else f"insert into {target}"
+        with unordered(conn):
+            if engine is None or not exists:
+                conn.execute(f"{into} {staging_select(spec, available, raw)}{only}")
+            else:
+                rows = f"select * from {raw}{only}"
+                engine(
+                    conn,
+                    f"staging.{spec.name}",
+                    rows,
+                    staging_select(spec, available, "rows"),
+                    into,
+                )
     sources.record(conn, "staging", spec.name, todo, digest)
     return conn.execute(f"select count(*) from {target}").fetchall()[0][0]

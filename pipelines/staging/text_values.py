@@ -19,16 +19,20 @@ from pipelines.conversions import record_key
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.detectors.patterns import SUSPICIOUS
 from pipelines.staging import sources
-from pipelines.warehouse import ident, literal, table_columns, table_exists, unordered
+from pipelines.staging.build import RowEngine
+from pipelines.warehouse import ident, literal, table_columns, table_exists, text_list, unordered
 
 CODE = [Path(__file__), Path(conversions.__file__)]
 LINEAGE = ("_source_file", "_row_number", "_loaded_at")
 
 
-def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
+def build_text_scan(
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, engine: RowEngine | None = None
+) -> int:
     """Bring staging._text_values, core.undeclared_columns, core.declared_categories up to date.
 
     The values are kept per source file: when only new files arrived, only they are scanned.
+    `engine` runs the scan elsewhere (pipelines/spark/rows.py), else DuckDB does.
     """
     conversions.register_functions(conn)  # a record key may be a phone number
     conn.execute(
@@ -53,11 +57,13 @@ def build_text_scan(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> int:
         {"names": list(data_map.datasets)},
     )
     for spec in data_map.datasets.values():
-        _scan_dataset(conn, spec)
+        _scan_dataset(conn, spec, engine)
     return conn.execute("select count(*) from staging._text_values").fetchall()[0][0]
 
 
-def _scan_dataset(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
+def _scan_dataset(
+    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, engine: RowEngine | None
+) -> None:
     exported = []
     if table_exists(conn, "raw", spec.name):
         exported = [c for c in table_columns(conn, "raw", spec.name) if c not in LINEAGE]
@@ -70,12 +76,17 @@ def _scan_dataset(conn: duckdb.DuckDBPyConnection, spec: DatasetSpec) -> None:
     if not todo.append:
         conn.execute("delete from staging._text_values where dataset = ?", [spec.name])
     if exported and todo.new_files:
-        _scan_files(conn, spec, exported, None if not todo.append else todo.new_files)
+        files = None if not todo.append else todo.new_files
+        _scan_files(conn, spec, exported, files, engine)
     sources.record(conn, "text_scan", spec.name, todo, digest)
 
 
 def _scan_files(
-    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, exported: list[str], files: list[str] | None
+    conn: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    exported: list[str],
+    files: list[str] | None,
+    engine: RowEngine | None,
 ) -> None:
     """Insert the suspicious values of the dataset's raw rows (of `files` only, when given)."""
     categories: dict[str, str] = {}
@@ -84,18 +95,26 @@ def _scan_files(
             categories.setdefault(column.source, column.category)
     key = record_key(spec, set(exported))
     pattern = literal(SUSPICIOUS)
-    only = "" if files is None else " and _source_file in (select unnest($files))"
-    # one filter per column, so only the suspicious values are ever copied (an order's line id
-    # makes most of its 79-column rows suspicious; unpivoting whole rows cost ten times more)
-    branches = [
-        f"select {literal(spec.name)}, {key}, {literal(column)}, "
-        f"{literal(categories[column]) if column in categories else 'null'}, {ident(column)}, "
-        f"_source_file from raw.{ident(spec.name)} "
-        f"where regexp_matches({ident(column)}, {pattern}){only}"
-        for column in exported
-    ]
-    with unordered(conn):
-        conn.execute(
-            "insert into staging._text_values " + " union all ".join(branches),
-            {} if files is None else {"files": files},
+    only = "" if files is None else f" where _source_file in (select unnest({text_list(files)}))"
+
+    def scan(source: str, where: str) -> str:
+        # one filter per column, so only the suspicious values are ever copied (an order's line
+        # id makes most of its 79-column rows suspicious; unpivoting whole rows cost ten times
+        # more)
+        return " union all ".join(
+            f"select {literal(spec.name)} as dataset, {key} as record_key, "
+            f"{literal(column)} as column_name, "
+            f"{literal(categories[column]) if column in categories else 'null'} as category, "
+            f"{ident(column)} as value, _source_file from {source} "
+            f"where regexp_matches({ident(column)}, {pattern}){where}"
+            for column in exported
         )
+
+    into = "insert into staging._text_values"
+    with unordered(conn):
+        if engine is None:
+            and_only = only.replace(" where ", " and ", 1)
+            conn.execute(f"{into} {scan(f'raw.{ident(spec.name)}', and_only)}")
+        else:
+            rows = f"select * from raw.{ident(spec.name)}{only}"
+            engine(conn, f"text_scan.{spec.name}", rows, scan("rows", ""), into)

@@ -1,0 +1,97 @@
+"""Row-wise DuckDB SQL run by Spark: each partition's rows go through DuckDB's own query.
+
+Staging's conversions and the text scan work row by row (a row's staged values and suspicious
+values depend on that row alone). Their SQL leans on what the engines do differently: strptime's
+leniency (one-digit months, any run of white space, %p in any case), DuckDB's casts ('12.5' and
+'1e3' are integers, '1_000' is 1000), a local time in the hour a clock goes back, and the Python
+functions `e164` and `country_code`. Translating it would give Spark its own answers on exactly
+the values an audit must get right. So Spark reads the rows and spreads them over its tasks
+(`mapInArrow`), and each task runs the query DuckDB runs, in an in-memory DuckDB, on its batches
+of rows as Arrow: the same SQL, the same functions, the same answers, whichever engine audits.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.warehouse import ident, literal
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+ROWS = "rows"  # the name a row-wise query reads its batch of rows by
+
+
+def _engine() -> duckdb.DuckDBPyConnection:
+    """The in-memory DuckDB a batch is converted in: UTC, with the conversions' functions."""
+    from pipelines import conversions
+
+    conn = duckdb.connect()
+    conn.execute("set TimeZone = 'UTC'")
+    conversions.register_functions(conn)
+    return conn
+
+
+def convert_batches(sql: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """`sql` over each batch of rows (the table `rows`): what one Spark task runs."""
+    conn = _engine()
+    try:
+        for batch in batches:
+            conn.register(ROWS, pa.Table.from_batches([batch]))
+            yield from conn.sql(sql).to_arrow_table().to_batches()
+            conn.unregister(ROWS)
+    finally:
+        conn.close()
+
+
+class SparkRows:
+    """A row-wise query over rows of the warehouse, run by Spark (`SparkRows(...)(conn, ...)`).
+
+    Its folder is scratch space: the input rows and Spark's output, as Parquet, owner-only (they
+    hold personal data), removed once DuckDB has read the result.
+    """
+
+    def __init__(self, spark: SparkSession, folder: Path):
+        self.spark = spark
+        self.folder = folder
+
+    def __call__(
+        self, conn: duckdb.DuckDBPyConnection, name: str, source: str, sql: str, into: str
+    ) -> None:
+        """Run `sql` (a row-wise query over `rows`) on the rows of `source` (a DuckDB query) by
+        Spark, and `into` (an SQL prefix: `create table t as`, `insert into t`) its result."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        work = self.folder / "_rows" / name
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, mode=0o700)
+        (self.folder / "_rows").chmod(0o700)
+        self.folder.chmod(0o700)
+        given = work / "in.parquet"
+        conn.execute(f"copy ({source}) to {literal(str(given))} (format parquet, compression zstd)")
+        given.chmod(0o600)
+        # the result's columns: DuckDB's for the query over no rows, read back with these types
+        empty = conn.sql(f"select * from ({source}) limit 0").to_arrow_table()
+        probe = _engine()
+        probe.register(ROWS, empty)
+        schema = probe.execute(f"describe {sql}").fetchall()
+        arrow = probe.sql(sql).to_arrow_table().schema
+        probe.close()
+        frame = self.spark.read.parquet(str(given))
+        result = frame.mapInArrow(
+            lambda batches: convert_batches(sql, batches), from_arrow_schema(arrow)
+        )
+        out = work / "out"
+        result.write.mode("overwrite").parquet(str(out))
+        columns = ", ".join(
+            f"cast({ident(column)} as {kind}) as {ident(column)}" for column, kind, *_ in schema
+        )
+        parts = literal(str(out / "*.parquet"))
+        conn.execute(f"{into} select {columns} from read_parquet({parts})")
+        shutil.rmtree(work)
