@@ -70,9 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--engine",
         choices=ENGINES,
-        help="where staging, the text scan and the rules run (default: duckdb, or "
-        "PRIVACY_AUDIT_ENGINE); spark needs the spark extra and Java 17, its master is "
-        "PRIVACY_AUDIT_SPARK_MASTER (default local[*])",
+        help="where staging, the text scan, identity resolution and the rules run (default: "
+        "duckdb, or PRIVACY_AUDIT_ENGINE); spark needs the spark extra and Java 17, its master "
+        "is PRIVACY_AUDIT_SPARK_MASTER (default local[*])",
     )
     run.set_defaults(command=_run)
 

@@ -33,7 +33,7 @@ class Settings:
     reports_dir: Path
     key_file: Path
     as_of: date = field(default_factory=date.today)
-    # the engine staging, the text scan and the rules run on (--engine, PRIVACY_AUDIT_ENGINE):
+    # where staging, the text scan, identities and rules run (--engine, PRIVACY_AUDIT_ENGINE):
     # DuckDB, or Spark over Parquet copies (spark_dir); its master is PRIVACY_AUDIT_SPARK_MASTER
     engine: str = "duckdb"
 

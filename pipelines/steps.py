@@ -8,6 +8,7 @@ the step; several steps may share one asset, which runs them in this order.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +36,11 @@ SEVERITIES = ("critical", "high", "medium", "low")
 
 
 def copy_warehouse(run: AuditRun) -> Metadata:
-    """A private copy of the published warehouse, which the run builds in."""
+    """A private copy of the published warehouse, which the run builds in. A DuckDB run removes
+    the Parquet copies an earlier Spark run left (stale, and they hold personal data)."""
     gx_duckdb.preload()  # GX is imported on a thread while the kernel copies and DuckDB reads
+    if run.settings.engine != "spark":
+        shutil.rmtree(run.settings.spark_dir, ignore_errors=True)
     return {"copy": str(start_building(run.settings.db_path))}
 
 
@@ -81,7 +85,13 @@ def resolve_subjects(run: AuditRun) -> Metadata:
     data_map, conn = run.data_map, run.connection()
     secret = pseudonyms.load_secret(run.settings.key_file)
     specs = list(data_map.datasets.values())
-    run.summary.subjects = build_subjects(conn, specs, secret, not_a_person_values(data_map))
+    engine = None
+    if run.settings.engine == "spark":
+        from pipelines.spark.subjects import OnSpark
+
+        engine = OnSpark.engine(_spark(run), run.settings.spark_dir)
+    skip = not_a_person_values(data_map)
+    run.summary.subjects = build_subjects(conn, specs, secret, skip, engine)
     run.summary.warnings = shared_identifier_warnings(conn, data_map)
     return {"subjects": run.summary.subjects, "identity_warnings": run.summary.warnings}
 

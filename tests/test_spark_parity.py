@@ -147,6 +147,16 @@ def test_the_spark_run_read_its_parquet_copy_and_kept_it_private(
     assert not generated["duckdb"].spark_dir.exists()  # the DuckDB engine writes none
 
 
+def test_a_duckdb_run_removes_the_parquet_copy_a_spark_run_left(tmp_path: Path) -> None:
+    shutil.copytree(VENDOR, tmp_path / "exports")
+    settings = audit_settings(tmp_path, AS_OF)
+    stale = settings.spark_dir / "staging" / "crm_contacts" / "part-0.parquet"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"personal data of an earlier Spark run")
+    run_audit(settings)
+    assert not settings.spark_dir.exists()
+
+
 def test_the_vendor_fixtures_give_the_same_findings_on_both_engines(
     vendor: dict[str, Settings], data_map: DataMap
 ) -> None:
@@ -197,8 +207,8 @@ CASES = [
 
 
 def test_each_helper_function_gives_the_same_answer_on_both_engines() -> None:
-    from pipelines.spark.rules import install_functions, translate
     from pipelines.spark.session import spark_session
+    from pipelines.spark.sql import install_functions, translate
 
     conn = prepare(duckdb.connect())  # in UTC, as the warehouse is
     parameters.install_functions(conn)

@@ -51,7 +51,7 @@ def _log(metadata: Metadata) -> dict[str, Any]:
     }
 
 
-ON_SPARK = {"staging", "rule_inputs", "findings"}  # the assets whose steps Spark runs
+ON_SPARK = {"staging", "subjects", "rule_inputs", "findings"}  # the assets Spark runs
 
 
 def _kinds(layer: str, engine: str, kinds: set[str]) -> set[str]:

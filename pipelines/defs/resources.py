@@ -35,7 +35,7 @@ class AuditResource(dg.ConfigurableResource):
     reports_dir: str
     key_file: str
     as_of: str = ""
-    engine: str = "duckdb"  # duckdb, or spark: staging, the text scan and the rules on Spark
+    engine: str = "duckdb"  # duckdb, or spark (staging, text scan, identities, rules on Spark)
 
     _run: AuditRun | None = PrivateAttr(default=None)
 

@@ -1,8 +1,9 @@
 """The rule catalogue run by Spark: each rule's SQL translated from DuckDB's dialect, once.
 
-The rule files are written in DuckDB's SQL; `translate` turns a rule into Spark SQL with sqlglot,
-and the helpers the rules call come from pipelines/rules/functions_spark.sql and the detectors'
-patterns (`spark_functions_sql`), the Spark twins of functions_duckdb.sql and `macros_sql`.
+The rule files are written in DuckDB's SQL; `translate` (pipelines/spark/sql.py) turns a rule into
+Spark SQL with sqlglot, and the helpers the rules call come from pipelines/rules/functions_spark.sql
+and the detectors' patterns (`spark_functions_sql`), the Spark twins of functions_duckdb.sql and
+`macros_sql`.
 The rows each rule returns become audit.rule_rows exactly as on DuckDB (`execute_rule` in
 pipelines/rules/findings.py): the same columns, the same checks, the same messages.
 """
@@ -15,55 +16,13 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.detectors.patterns import spark_functions_sql
 from pipelines.rules.catalogue import Rule, Suite, all_rules
 from pipelines.rules.findings import RULE_ROWS_DDL, RuleError, check_clauses, check_columns
+from pipelines.spark.sql import install_functions, translate
 from pipelines.spark.tables import export_tables, register
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-FUNCTIONS = Path(__file__).parents[1] / "rules" / "functions_spark.sql"
-
-
-def translate(sql: str) -> str:
-    """A rule's DuckDB SQL as Spark SQL (sqlglot, plus `_distinct_lists`)."""
-    import sqlglot
-
-    tree = sqlglot.parse_one(sql, read="duckdb")
-    return tree.transform(_distinct_lists).sql(dialect="spark")
-
-
-def _distinct_lists(node):  # noqa: ANN001, ANN202 (sqlglot's expression types)
-    """string_agg(distinct x, sep order by x) as array_join(array_sort(collect_set(x)), sep).
-
-    sqlglot writes it as Spark's LISTAGG(DISTINCT x) WITHIN GROUP (ORDER BY x), which Spark 4.3
-    plans but fails to run (a ClassCastException in ListAgg); the two give the same text: the
-    distinct values, nulls left out, in ascending order of the same bytes.
-    """
-    from sqlglot import exp
-
-    if not isinstance(node, exp.GroupConcat) or not isinstance(node.this, exp.Order):
-        return node
-    order, distinct = node.this, node.this.this
-    if not isinstance(distinct, exp.Distinct) or len(distinct.expressions) != 1:
-        return node
-    [value] = distinct.expressions
-    [by] = order.expressions if len(order.expressions) == 1 else [None]
-    if by is None or by.this != value or by.args.get("desc"):
-        return node
-    values = exp.Anonymous(this="array_sort", expressions=[exp.ArrayUniqueAgg(this=value.copy())])
-    separator = node.args.get("separator") or exp.Literal.string(",")
-    return exp.Anonymous(this="array_join", expressions=[values, separator.copy()])
-
-
-def install_functions(spark: SparkSession) -> None:
-    """The helper functions the rule SQL calls, as Spark temporary functions."""
-    statements = [s.strip() for s in FUNCTIONS.read_text().split(";\n")]
-    for statement in statements + spark_functions_sql():
-        body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
-        if body.strip():
-            spark.sql(body.strip().rstrip(";"))
 
 
 def evaluate_on_spark(

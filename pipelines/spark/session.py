@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[*]"
+LOGGING = Path(__file__).with_name("log4j2.properties")  # errors only
 
 
 class SparkUnavailable(RuntimeError):
@@ -34,7 +36,7 @@ def spark_conf(spark_master: str | None = None) -> dict[str, str]:
     Timestamps are shown and parsed in UTC, as in the DuckDB warehouse, and written to Parquet
     as instants DuckDB reads as timestamptz; the catalog lives in memory (the tables are Parquet
     folders registered by each run, no Hive metastore); the files Spark writes are the owner's
-    only (they hold personal data).
+    only (they hold personal data); Spark logs errors only (LOGGING).
     """
     return {
         "spark.master": spark_master or master(),
@@ -46,6 +48,7 @@ def spark_conf(spark_master: str | None = None) -> dict[str, str]:
         "spark.sql.shuffle.partitions": partitions(),
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.hadoop.fs.permissions.umask-mode": "077",
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOGGING.as_uri()}",
     }
 
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
 from pipelines import pseudonyms
 from pipelines.datamap.models import DatasetSpec
@@ -37,11 +39,13 @@ def build_subjects(
     specs: list[DatasetSpec],
     secret: bytes,
     not_a_person: list[str] | tuple[str, ...] = (),
+    engine: Engine | None = None,
 ) -> int:
     """Bring core.subject_records, core.subject_identifiers and core.subjects up to date.
 
     `not_a_person` holds identifiers (normalised as staging writes them) that link no records:
-    the company's own switchboard and shared mailboxes.
+    the company's own switchboard and shared mailboxes. `engine` resolves elsewhere (Spark:
+    pipelines/spark/subjects.py), else DuckDB does.
     """
     with unordered(conn):
         skip = list(not_a_person)
@@ -49,10 +53,11 @@ def build_subjects(
         digests = {s.name: _digest(conn, s, secret, skip) for s in specs}
         plans = {s.name: sources.plan(conn, TARGET, s.name, digests[s.name]) for s in specs}
         new = _appended(conn, plans)
+        resolver = engine or OnDuckDB
         if new is None:
-            _build(conn, specs, secret, skip)
+            _build(conn, specs, secret, skip, resolver)
         elif any(new.values()):
-            _update(conn, specs, secret, skip, new)
+            _update(conn, specs, secret, skip, new, resolver)
         for name, plan in plans.items():
             sources.record(conn, TARGET, name, plan, digests[name])
         return conn.execute("select count(*) from core.subjects").fetchall()[0][0]
@@ -86,9 +91,11 @@ def _build(
     specs: list[DatasetSpec],
     secret: bytes,
     not_a_person: list[str],
+    engine: Engine,
 ) -> None:
     """Everyone resolved from every staged row."""
-    _resolve(conn, _identifier_rows(conn, specs), secret, not_a_person, "table core.")
+    rows = _identifier_rows(conn, specs)
+    _resolve(engine(conn, "table core."), rows, secret, not_a_person)
 
 
 def _update(
@@ -97,6 +104,7 @@ def _update(
     secret: bytes,
     not_a_person: list[str],
     new: dict[str, list[str]],
+    engine: Engine,
 ) -> None:
     """The people the new files' rows touch resolved again, over all their rows and the new."""
 
@@ -129,7 +137,8 @@ def _update(
         touched = f"(select value from _touched_values where kind = {literal(kind)})"
         return f"({new_rows(spec, kind, column)} or {ident(column)} in {touched})"
 
-    _resolve(conn, _identifier_rows(conn, specs, theirs), secret, not_a_person, "temp table _new_")
+    rows = _identifier_rows(conn, specs, theirs)
+    _resolve(engine(conn, "temp table _new_"), rows, secret, not_a_person)
     for table in CORE:
         conn.execute(
             f"delete from core.{table} where subject_key in (select subject_key from _touched)"
@@ -140,52 +149,114 @@ def _update(
         conn.execute(f"drop table {table}")
 
 
-def _resolve(
-    conn: duckdb.DuckDBPyConnection,
-    rows: str,
-    secret: bytes,
-    not_a_person: list[str],
-    into: str,
-) -> None:
+class Resolver(Protocol):
+    """Where a resolution's statements run: DuckDB (OnDuckDB) or Spark. Each statement is a
+    query in DuckDB's dialect that a table of the resolution is made from."""
+
+    def identifiers(self, rows: str, not_a_person: list[str]) -> None:
+        """_ids: the identifier rows of the query `rows` (run by DuckDB), less not-a-person."""
+
+    def make(self, table: str, select: str, params: dict[str, Any] | None = None) -> None:
+        """The table from the query: a working one (its name starts with _), or one of CORE,
+        created as the resolver's `into` + its name in the warehouse."""
+
+    def edges(self) -> tuple[Any, Any, int]:
+        """_edges as two integer arrays (node, first) and the number of node ids."""
+
+    def labels(self, found: pa.Table) -> None:
+        """_labels(node, label), from an Arrow table."""
+
+    def drop(self, table: str) -> None:
+        """A working table no later statement reads."""
+
+    def close(self) -> None:
+        """Every working table gone."""
+
+
+Engine = Callable[[duckdb.DuckDBPyConnection, str], Resolver]  # (conn, into) -> its Resolver
+
+
+class OnDuckDB:
+    """A resolution run by DuckDB, in temporary tables of the warehouse's connection."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, into: str):
+        self.conn, self.into = conn, into
+
+    def identifiers(self, rows: str, not_a_person: list[str]) -> None:
+        self.conn.execute(
+            f"create or replace temp table _ids as select * from ({rows}) "
+            "where value not in (select unnest($skip::varchar[]))",
+            {"skip": not_a_person},
+        )
+
+    def make(self, table: str, select: str, params: dict[str, Any] | None = None) -> None:
+        target = f"temp table {table}" if table.startswith("_") else f"{self.into}{table}"
+        self.conn.execute(f"create or replace {target} as {select}", params or {})
+
+    def edges(self) -> tuple[Any, Any, int]:
+        edges = self.conn.execute("select node, first from _edges").fetchnumpy()
+        size = self.conn.execute("select coalesce(max(node), 0) + 1 from _nodes").fetchall()
+        return edges["node"], edges["first"], size[0][0]
+
+    def labels(self, found: pa.Table) -> None:
+        self.conn.register("_found_labels", found)
+        self.conn.execute("create or replace temp table _labels as select * from _found_labels")
+        self.conn.unregister("_found_labels")
+
+    def drop(self, table: str) -> None:
+        self.conn.execute(f"drop table if exists {table}")
+
+    def close(self) -> None:
+        for table in WORKING:
+            self.drop(table)
+
+
+def _resolve(engine: Resolver, rows: str, secret: bytes, not_a_person: list[str]) -> None:
     """The core tables' rows for the identifier rows `rows` (a query, holding every row of each
-    person it reaches), created as `into` + subject_identifiers, subject_records, subjects."""
-    conn.execute(
-        f"create or replace temp table _ids as select * from ({rows}) "
-        "where value not in (select unnest($skip::varchar[]))",
-        {"skip": not_a_person},
-    )
-    conn.execute("""
-        create or replace temp table _nodes as
-        select row_number() over (order by kind, value) as node, kind, value
-        from (select distinct kind, value from _ids)
-    """)
+    person it reaches), made by `engine` as its `into` + each of CORE."""
+    engine.identifiers(rows, not_a_person)
+    for table, select in LINKING:
+        engine.make(table, select)
+        if table == "_rn":
+            engine.drop("_ids")
+        elif table == "_edges":
+            engine.drop("_rn")
+    engine.labels(_components(*engine.edges()))
+    for table, select in PUBLISHING:
+        engine.make(table, select, pseudonyms.pads(secret) if table == "_root_keys" else None)
+    engine.close()
+
+
+# the working tables a resolution makes besides _ids and _rn (dropped as soon as they are read)
+WORKING = ("_nodes", "_records", "_edges", "_labels", "_roots", "_root_keys", "_record_labels")
+# the resolution up to the graph: (table, the query it is made from), in order
+LINKING = [
+    (
+        "_nodes",
+        "select row_number() over (order by kind, value) as node, kind, value "
+        "from (select distinct kind, value from _ids)",
+    ),
     # each identifier row with its node, joined once (by text) and then only by integers
-    conn.execute("""
-        create or replace temp table _rn as
-        select i.dataset, i.record, (i.record_key is null or i.record_key = '') as keyless, n.node
-        from _ids i join _nodes n using (kind, value)
-    """)
-    conn.execute("drop table _ids")
-    # one row per record: its smallest and largest identifier node (equal: nothing to link);
-    # a keyed record's key is its `record`
-    conn.execute("""
-        create or replace temp table _records as
-        select dataset, case when bool_or(keyless) then '' else record end as record_key, record,
-               min(node) as first, max(node) as last
-        from _rn group by dataset, record
-    """)
+    (
+        "_rn",
+        "select i.dataset, i.record, (i.record_key is null or i.record_key = '') as keyless, "
+        "n.node from _ids i join _nodes n using (kind, value)",
+    ),
+    # one row per record: its smallest and largest identifier node (equal: nothing to link); a
+    # keyed record's key is its `record`
+    (
+        "_records",
+        "select dataset, case when bool_or(keyless) then '' else record end as record_key, "
+        "record, min(node) as first, max(node) as last from _rn group by dataset, record",
+    ),
     # a record with several identifiers links each of them to its first: the only edges
-    conn.execute("""
-        create or replace temp table _edges as
-        select distinct i.node, r.first
-        from _rn i join (select * from _records where first <> last) r using (dataset, record)
-        where i.node <> r.first
-    """)
-    conn.execute("drop table _rn")
-    _components(conn)
-    _publish(conn, secret, into)
-    for table in ("_nodes", "_records", "_edges", "_labels"):
-        conn.execute(f"drop table if exists {table}")
+    (
+        "_edges",
+        "select distinct i.node, r.first from _rn i "
+        "join (select * from _records where first <> last) r using (dataset, record) "
+        "where i.node <> r.first",
+    ),
+]
 
 
 def shared_identifiers(
@@ -258,59 +329,50 @@ def _identifier_rows(
     return " union all ".join(parts)
 
 
-def _components(conn: duckdb.DuckDBPyConnection) -> None:
-    """_labels(node, label): each linked node and the smallest node of its connected component.
+def _components(nodes: Any, firsts: Any, size: int) -> pa.Table:
+    """(node, label): each linked node and the smallest node of its connected component.
 
-    The edges go to scipy's connected components as two integer arrays (Arrow buffers, no
-    Python per row); nodes absent from _labels are people of their own.
+    The edges come as two integer arrays (no Python per row) and go to scipy's connected
+    components; nodes absent from the result are people of their own.
     """
     import numpy as np
-    import pyarrow as pa
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    edges = conn.execute("select node, first from _edges").fetchnumpy()
-    size = conn.execute("select coalesce(max(node), 0) + 1 from _nodes").fetchall()[0][0]
-    nodes, firsts = edges["node"].astype(np.int64), edges["first"].astype(np.int64)
+    nodes, firsts = np.asarray(nodes, np.int64), np.asarray(firsts, np.int64)
     graph = coo_matrix((np.ones(len(nodes), np.int8), (nodes, firsts)), shape=(size, size))
     count, component = connected_components(graph, directed=False)
     smallest = np.full(count, size, np.int64)
     np.minimum.at(smallest, component, np.arange(size, dtype=np.int64))
     label = smallest[component]
     linked = np.flatnonzero(label != np.arange(size))
-    found = pa.table({"node": linked, "label": label[linked]})
-    conn.register("_found_labels", found)
-    conn.execute("create or replace temp table _labels as select * from _found_labels")
-    conn.unregister("_found_labels")
+    return pa.table({"node": linked, "label": label[linked]})
 
 
-def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes, into: str) -> None:
-    """The core tables, grouped by each person's label (an integer) and keyed once per person."""
-    conn.execute("""
-        create or replace temp table _roots as
-        select n.node, coalesce(l.label, n.node) as label
-        from _nodes n left join _labels l using (node)
-    """)
-    conn.execute(
-        f"""
-        create or replace temp table _root_keys as
-        select r.label, {pseudonyms.keyed_sql("n.value")} as subject_key
-        from (select distinct label from _roots) r join _nodes n on n.node = r.label
-        """,
-        pseudonyms.pads(secret),
-    )
-    conn.execute(f"""
-        create or replace {into}subject_identifiers as
-        select n.kind, n.value, k.subject_key
-        from _nodes n join _roots r using (node) join _root_keys k using (label)
-    """)
-    conn.execute("""
-        create or replace temp table _record_labels as
-        select r.dataset, r.record_key, o.label
-        from _records r join _roots o on o.node = r.first
-    """)
-    conn.execute(f"""
-        create or replace {into}subject_records as
+# the core tables, grouped by each person's label (an integer) and keyed once per person
+PUBLISHING = [
+    (
+        "_roots",
+        "select n.node, coalesce(l.label, n.node) as label "
+        "from _nodes n left join _labels l using (node)",
+    ),
+    (
+        "_root_keys",
+        f"select r.label, {pseudonyms.keyed_sql('n.value')} as subject_key "
+        "from (select distinct label from _roots) r join _nodes n on n.node = r.label",
+    ),
+    (
+        "subject_identifiers",
+        "select n.kind, n.value, k.subject_key "
+        "from _nodes n join _roots r using (node) join _root_keys k using (label)",
+    ),
+    (
+        "_record_labels",
+        "select r.dataset, r.record_key, o.label from _records r join _roots o on o.node = r.first",
+    ),
+    (
+        "subject_records",
+        """
         with keyed as (
             select r.dataset, r.record_key, k.subject_key
             from _record_labels r join _root_keys k using (label)
@@ -319,9 +381,11 @@ def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes, into: str) -> None:
         select * from keyed where record_key <> ''
         union all
         select distinct * from keyed where record_key is null or record_key = ''
-    """)
-    conn.execute(f"""
-        create or replace {into}subjects as
+        """,
+    ),
+    (
+        "subjects",
+        """
         with identifiers as (
             select r.label,
                    list_sort(list(n.value) filter (where n.kind = 'email')) as emails,
@@ -342,6 +406,6 @@ def _publish(conn: duckdb.DuckDBPyConnection, secret: bytes, into: str) -> None:
         select k.subject_key, coalesce(i.emails, []) as emails, coalesce(i.phones, []) as phones,
                r.datasets, r.records
         from identifiers i join records r using (label) join _root_keys k using (label)
-    """)
-    for table in ("_roots", "_root_keys", "_record_labels"):
-        conn.execute(f"drop table {table}")
+        """,
+    ),
+]
