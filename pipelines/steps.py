@@ -98,7 +98,17 @@ def resolve_subjects(run: AuditRun) -> Metadata:
 
 def rule_inputs(run: AuditRun) -> Metadata:
     """Parameter tables, audit.retention_due and the text scan, for the run's as-of date."""
-    scanned = prepare_rules(run.connection(), run.data_map, run.as_of, _row_engine(run))
+    conn = run.connection()
+    if run.settings.engine == "spark":
+        from pipelines.spark.retention import PeriodsOnSpark
+
+        periods = PeriodsOnSpark(_spark(run), run.settings.spark_dir)
+        try:
+            scanned = prepare_rules(conn, run.data_map, run.as_of, _row_engine(run), periods)
+        finally:
+            periods.close()
+    else:
+        scanned = prepare_rules(conn, run.data_map, run.as_of)
     return {"as_of": run.as_of.isoformat(), "suspicious_values": scanned}
 
 

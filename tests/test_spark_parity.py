@@ -165,6 +165,7 @@ def test_the_vendor_fixtures_give_the_same_findings_on_both_engines(
     assert {row[0] for row in duck} == rule_ids(data_map)
 
 
+STAMP, MINUTE = "strftime", "'%Y-%m-%d %H:%M'"  # an instant's text, in UTC on both engines
 # each helper on values whose answers follow from its own words (functions_duckdb.sql)
 CASES = [
     ("luhn_valid('4111111111111111')", True),
@@ -186,6 +187,25 @@ CASES = [
     # 23:30 UTC on 31 October 2026 is already 1 November in Paris, still 31 October in London
     ("local_date(timestamptz '2026-10-31 23:30:00+00', 'Europe/Paris')", date(2026, 11, 1)),
     ("local_date(timestamptz '2026-10-31 23:30:00+00', 'Europe/London')", date(2026, 10, 31)),
+    # London's clocks went back at 02:00 BST on 27 October 2024 (01:30 happened twice) and on at
+    # 01:00 GMT on 31 March 2024 (01:30 never happened): DuckDB (ICU) takes the later instant
+    (
+        f"{STAMP}(local_instant(timestamp '2024-10-27 01:30:00', 'Europe/London'), {MINUTE})",
+        "2024-10-27 01:30",
+    ),
+    (
+        f"{STAMP}(local_instant(timestamp '2024-03-31 01:30:00', 'Europe/London'), {MINUTE})",
+        "2024-03-31 01:30",
+    ),
+    (
+        f"{STAMP}(local_instant(timestamp '2024-07-01 12:00:00', 'Europe/London'), {MINUTE})",
+        "2024-07-01 11:00",
+    ),
+    (
+        f"{STAMP}(local_time(timestamptz '2024-07-01 11:00:00+00', 'Europe/London'), {MINUTE})",
+        "2024-07-01 12:00",
+    ),
+    ("cast(date '2024-02-29' + to_years(1) as date)", date(2025, 2, 28)),
     ("cast(date '2024-03-31' - to_months(1) as date)", date(2024, 2, 29)),
     ("cast(timestamp '2026-03-31 10:00:00' - to_days(3) as date)", date(2026, 3, 28)),
     ("regexp_full_match('_ga_X1', '_ga_.*')", True),

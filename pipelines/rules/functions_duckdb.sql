@@ -26,6 +26,13 @@ create or replace macro card_scheme(digits) as
 -- The local calendar date of an instant.
 create or replace macro local_date(ts, zone) as cast(timezone(zone, ts) as date);
 
+-- The wall-clock time an instant shows in a zone (a timestamp without zone).
+create or replace macro local_time(ts, zone) as timezone(zone, ts);
+
+-- The instant a wall-clock time (a timestamp without zone) names in a zone; in the hour a clock
+-- goes back the later of the two, in the hour it skips the time one offset earlier (ICU's way).
+create or replace macro local_instant(ts, zone) as timezone(zone, ts);
+
 -- The last day of the financial year a local date falls in (the year ends on fy_month/fy_day).
 create or replace macro fy_end(day, fy_month, fy_day) as
     case when day <= make_date(year(day), fy_month, fy_day)

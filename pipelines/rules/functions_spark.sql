@@ -29,6 +29,19 @@ create or replace temporary function card_scheme(digits string) returns string r
 create or replace temporary function local_date(ts timestamp, zone string) returns date return
     to_date(from_utc_timestamp(ts, zone));
 
+-- The wall-clock time an instant shows in a zone.
+create or replace temporary function local_time(ts timestamp, zone string) returns timestamp return
+    from_utc_timestamp(ts, zone);
+
+-- The instant a wall-clock time names in a zone, as DuckDB's timezone() gives it: Java takes the
+-- earlier of the two instants in the hour a clock goes back, DuckDB (ICU) the later; in the hour
+-- it skips both move the time on by the gap. (A 30-minute change, Lord Howe's, is not handled.)
+create or replace temporary function local_instant(ts timestamp, zone string) returns timestamp
+    return case
+        when from_utc_timestamp(to_utc_timestamp(ts, zone) + interval 1 hour, zone) = ts
+        then to_utc_timestamp(ts, zone) + interval 1 hour
+        else to_utc_timestamp(ts, zone) end;
+
 -- The last day of the financial year a local date falls in (the year ends on fy_month/fy_day).
 create or replace temporary function fy_end(day date, fy_month int, fy_day int) returns date return
     case when day <= make_date(year(day), fy_month, fy_day)
@@ -40,12 +53,16 @@ create or replace temporary function next_working_day(day date) returns date ret
     case dayofweek(day) when 7 then date_add(day, 2) when 1 then date_add(day, 1) else day end;
 
 -- DuckDB's built-ins the rules use that Spark names otherwise.
--- to_days(n), to_months(n): an interval of n days or months, to add to a date or an instant.
+-- to_days(n), to_months(n), to_years(n): an interval of n days, months or years, to add to a
+-- date or an instant.
 create or replace temporary function to_days(n bigint) returns interval day to second return
     make_dt_interval(n);
 
 create or replace temporary function to_months(n bigint) returns interval year to month return
     make_ym_interval(0, n);
+
+create or replace temporary function to_years(n bigint) returns interval year to month return
+    make_ym_interval(n, 0);
 
 -- regexp_full_match(text, pattern): the pattern matches the whole text (\z: the very end, where
 -- Java's $ would also match before a final line break).

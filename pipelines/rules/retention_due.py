@@ -19,7 +19,9 @@ run's cut-offs and time-bound exemptions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -39,15 +41,27 @@ CODE = [Path(__file__), FUNCTIONS]
 AFFECTED = "_retention_affected"  # (dataset, record_key) worked out again by an update
 
 
+# inserts the rows of a query (DuckDB's dialect) into audit.retention_periods: (conn, sql, params)
+PeriodsEngine = Callable[[duckdb.DuckDBPyConnection, str, dict[str, Any]], None]
+
+
+def on_duckdb(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> None:
+    conn.execute(f"insert into audit.retention_periods {sql}", params)
+
+
 def build_retention_due(
-    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rebuild: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    data_map: DataMap,
+    rebuild: bool = False,
+    engine: PeriodsEngine = on_duckdb,
 ) -> int:
     """Bring audit.retention_periods up to date and define audit.retention_due over it for
     this run; needs staging, the core tables and the parameter tables (audit.retention_cutoffs,
     audit.run_parameters). `rebuild` works every record's period out again, for staging rows
-    written other than from files. Returns the number of rows."""
+    written other than from files; `engine` runs the periods' queries (Spark:
+    pipelines/spark/retention.py). Returns the number of rows."""
     with unordered(conn):
-        _bring_periods_up_to_date(conn, data_map, rebuild)
+        _bring_periods_up_to_date(conn, data_map, rebuild, engine)
     # a view: the run's cut-offs and exemption windows are literals, so nothing it reads
     # depends on this connection's helper functions (a notebook or the look-up reads it too)
     windows = [
@@ -80,7 +94,7 @@ def build_retention_due(
 
 
 def _bring_periods_up_to_date(
-    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rebuild: bool
+    conn: duckdb.DuckDBPyConnection, data_map: DataMap, rebuild: bool, engine: PeriodsEngine
 ) -> None:
     """audit.retention_periods for every record: built again, or updated for new files."""
     digest = _digest(conn, data_map)
@@ -91,9 +105,9 @@ def _bring_periods_up_to_date(
         conn.execute(f"create or replace table audit.retention_periods ({PERIOD_COLUMNS})")
         for row in data_map.retention.rules:
             spec = data_map.datasets[row.dataset]
-            conn.execute(_insert(row, spec, data_map), {"id": row.id})
+            engine(conn, _periods(row, spec, data_map), {"id": row.id})
     elif any(new.values()):
-        _update(conn, data_map, new)
+        _update(conn, data_map, new, engine)
     for name, plan in plans.items():
         sources.record(conn, TARGET, name, plan, digest)
 
@@ -109,7 +123,12 @@ def _digest(conn: duckdb.DuckDBPyConnection, data_map: DataMap) -> str:
     return sources.digest(data_map.retention.model_dump_json(), *specs, *map(str, built), code=CODE)
 
 
-def _update(conn: duckdb.DuckDBPyConnection, data_map: DataMap, new: dict[str, list[str]]) -> None:
+def _update(
+    conn: duckdb.DuckDBPyConnection,
+    data_map: DataMap,
+    new: dict[str, list[str]],
+    engine: PeriodsEngine,
+) -> None:
     """The periods of the new files' records, and of every record of the people they belong
     to (a linked start or a with/without condition may have changed), worked out again."""
     parts = [
@@ -140,14 +159,14 @@ def _update(conn: duckdb.DuckDBPyConnection, data_map: DataMap, new: dict[str, l
     """)
     for row in data_map.retention.rules:
         spec = data_map.datasets[row.dataset]
-        conn.execute(_insert(row, spec, data_map, affected=True), {"id": row.id})
+        engine(conn, _periods(row, spec, data_map, affected=True), {"id": row.id})
     for table in ("_arrived", AFFECTED):
         conn.execute(f"drop table {table}")
 
 
-def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap, affected: bool = False) -> str:
-    """Insert the row's periods, of every record it covers or (`affected`) of those in
-    _retention_affected only."""
+def _periods(row: Retention, spec: DatasetSpec, data_map: DataMap, affected: bool = False) -> str:
+    """The query giving the row's periods, of every record it covers or (`affected`) of those in
+    _retention_affected only (portable: the Spark engine translates it)."""
     schedule_zone = _quote(data_map.retention.timezone)
     zone = _quote(spec.timezone)
     own = [s for s in row.starts if s.dataset in (None, spec.name)]
@@ -160,6 +179,7 @@ def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap, affected: bool
         wanted = f"select record_key from {AFFECTED} where dataset = {_quote(spec.name)}"
         return f"{alias}record_key in ({wanted})"
 
+    rule = _quote(row.rule) if row.rule else "cast(null as varchar)"
     starts = []
     selects = ["record_key", "bool_or(not is_anonymised) as identifiable"]
     for i, start in enumerate(row.starts):
@@ -174,7 +194,6 @@ def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap, affected: bool
         for start in linked
     )
     return f"""
-        insert into audit.retention_periods
         with records as (
             select {", ".join(selects)} from {table} where {_applies(row, spec)} and {only("")}
             group by record_key
@@ -183,11 +202,11 @@ def _insert(row: Retention, spec: DatasetSpec, data_map: DataMap, affected: bool
             select records.*, coalesce({", ".join(starts)}) as period_start
             from records{joins}
         )
-        select $id, {_quote(row.rule) if row.rule else "null"}, {_quote(spec.name)},
+        select $id as retention, {rule} as rule, {_quote(spec.name)} as dataset,
                record_key, period_start,
-               cast(timezone({zone}, period_start) as date) as starts_on,
-               timezone({schedule_zone}, timezone({schedule_zone}, period_start)
-                        + {_interval(row)}) as kept_until,
+               local_date(period_start, {zone}) as starts_on,
+               local_instant(local_time(period_start, {schedule_zone}) + {_interval(row)},
+                             {schedule_zone}) as kept_until,
                held, exempt_latest, identifiable
         from started
         where period_start is not null
@@ -204,10 +223,10 @@ def _instant(start: Start, spec: DatasetSpec, data_map: DataMap) -> str:
     if start.financial_year_end:
         month, day = (int(part) for part in schedule.financial_year_end.split("-"))
         zone = _quote(schedule.timezone)
-        local = f"cast(timezone({zone}, {value}) as date)" if column.type == "timestamp" else value
-        return f"timezone({zone}, cast(fy_end({local}, {month}, {day}) as timestamp))"
+        local = f"local_date({value}, {zone})" if column.type == "timestamp" else value
+        return f"local_instant(cast(fy_end({local}, {month}, {day}) as timestamp), {zone})"
     if column.type == "date":
-        return f"timezone({_quote(owner.timezone)}, cast({value} as timestamp))"
+        return f"local_instant(cast({value} as timestamp), {_quote(owner.timezone)})"
     return value
 
 
@@ -257,7 +276,7 @@ def _exemption(row: Retention, spec: DatasetSpec) -> list[str]:
         return [f"bool_or(coalesce({value}, false)) as held", "null::timestamptz as exempt_latest"]
     column = spec.column(exempt.column)
     if column is not None and column.type == "date":
-        value = f"timezone({_quote(spec.timezone)}, cast({value} as timestamp))"
+        value = f"local_instant(cast({value} as timestamp), {_quote(spec.timezone)})"
     return ["false as held", f"max({value}) as exempt_latest"]
 
 

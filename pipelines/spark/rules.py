@@ -18,7 +18,7 @@ import duckdb
 
 from pipelines.rules.catalogue import Rule, Suite, all_rules
 from pipelines.rules.findings import RULE_ROWS_DDL, RuleError, check_clauses, check_columns
-from pipelines.spark.sql import install_functions, translate
+from pipelines.spark.sql import install_functions, tables_in, translate
 from pipelines.spark.tables import export_tables, register
 
 if TYPE_CHECKING:
@@ -72,14 +72,7 @@ def _rule_error(suite: Suite, rule: Rule, error: Exception) -> RuleError:
 
 def tables_read(suites: list[Suite]) -> list[str]:
     """Every `layer.table` the rules' SQL names (their common table expressions left out)."""
-    import sqlglot
-    from sqlglot import exp
-
-    names = set()
-    for _, rule in all_rules(suites):
-        tree = sqlglot.parse_one(rule.sql, read="duckdb")
-        names |= {f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db}
-    return sorted(names)
+    return sorted({name for _, rule in all_rules(suites) for name in tables_in(rule.sql)})
 
 
 def execute_rule(spark: SparkSession, suite: Suite, rule: Rule) -> DataFrame:

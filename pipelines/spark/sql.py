@@ -72,3 +72,12 @@ def install_functions(spark: SparkSession) -> None:
         body = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
         if body.strip():
             spark.sql(body.strip().rstrip(";"))
+
+
+def tables_in(sql: str) -> list[str]:
+    """Every `layer.table` a query in DuckDB's dialect names (its CTEs left out)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return sorted({f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db})
