@@ -163,6 +163,7 @@ def spark_runs(root: Path) -> dict:
         runs[master] = {
             "audit_s": round(run["process_wall"], 1),
             "rules_s": run["seconds"]["rules"],
+            "stages_s": run["seconds"],
             "findings": run["findings"],
         }
     return runs
@@ -280,7 +281,7 @@ def print_result(r: dict) -> None:
     )
     print(f"    medians of {r['runs']}: audits {r['audit_runs_s']} s, floors {r['floor_runs_s']} s")
     print("    rows: " + ", ".join(f"{k} {v:,}" for k, v in r["rows"].items()))
-    print("    stages: " + ", ".join(f"{k} {v} s" for k, v in r["stages_s"].items()))
+    print("    stages: " + _stages(r["stages_s"]))
     if peer := r.get("peer"):
         if "error" in peer:
             print(f"    peer (GX on pandas): did not run: {peer['error']}")
@@ -301,14 +302,19 @@ def print_result(r: dict) -> None:
             f"    Spark engine, {master}: audit {run['audit_s']} s (DuckDB {r['audit_s']} s), "
             f"rules stage {run['rules_s']} s (DuckDB {spark['rules_duckdb_s']} s), "
             f"same findings: {run['findings'] == r['findings']}"
+            + (f"; stages: {_stages(run['stages_s'])}" if "stages_s" in run else "")
         )
     inc = r["incremental"]
     print(
         f"    +1% ({inc['added_rows']:,} rows, {inc['added_mb']} MB): audit {inc['audit_s']} s "
         f"(runs {inc['audit_runs_s']}), {inc['ratio']:.0%} of the full audit; "
-        f"stages: " + ", ".join(f"{k} {v} s" for k, v in inc["stages_s"].items()),
+        "stages: " + _stages(inc["stages_s"]),
         flush=True,
     )
+
+
+def _stages(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{stage} {value} s" for stage, value in seconds.items())
 
 
 def print_targets(r: dict) -> None:
