@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from pipelines.rules.retention_due import AFFECTED
 from pipelines.spark.sql import install_functions, tables_in, translate
-from pipelines.spark.tables import export_tables, register
-from pipelines.warehouse import literal
+from pipelines.spark.tables import export_query, export_tables, private_folder, read_back, register
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-AFFECTED = "_retention_affected"  # the records an update works out again (a temporary table)
 
 
 class PeriodsOnSpark:
@@ -36,9 +34,7 @@ class PeriodsOnSpark:
 
     def __call__(self, conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> None:
         if not self.exported:
-            shutil.rmtree(self.work, ignore_errors=True)
-            self.work.mkdir(parents=True, mode=0o700)
-            self.work.parent.chmod(0o700)
+            private_folder(self.work, self.work.parent)
             install_functions(self.spark)
         needed = [name for name in tables_in(sql) if name not in self.exported]
         if needed:
@@ -46,15 +42,11 @@ class PeriodsOnSpark:
             register(self.spark, self.work)
             self.exported |= set(needed)
         if AFFECTED in sql:  # an update's records: new each update
-            given = self.work / "affected.parquet"  # Spark skips a file whose name starts with _
-            conn.execute(f"copy {AFFECTED} to {literal(str(given))} (format parquet)")
-            given.chmod(0o600)
+            # named without a leading _: Spark skips such a file
+            given = export_query(conn, f"select * from {AFFECTED}", self.work / "affected.parquet")
             self.spark.read.parquet(str(given)).createOrReplaceTempView(AFFECTED)
-        out = self.work / "_periods"
-        self.spark.sql(translate(sql), args=params).write.mode("overwrite").parquet(str(out))
-        parts = literal(str(out / "*.parquet"))
-        conn.execute(f"insert into audit.retention_periods from read_parquet({parts})")
-        shutil.rmtree(out)
+        frame = self.spark.sql(translate(sql), args=params)
+        read_back(frame, self.work / "_periods", conn, "insert into audit.retention_periods")
 
     def close(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)

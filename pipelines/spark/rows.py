@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from pipelines.warehouse import ident, literal
+from pipelines.spark.tables import export_query, private_folder, read_back
+from pipelines.warehouse import ident
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -68,14 +69,8 @@ class SparkRows:
         Spark, and `into` (an SQL prefix: `create table t as`, `insert into t`) its result."""
         from pyspark.sql.pandas.types import from_arrow_schema
 
-        work = self.folder / "_rows" / name
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(parents=True, mode=0o700)
-        (self.folder / "_rows").chmod(0o700)
-        self.folder.chmod(0o700)
-        given = work / "in.parquet"
-        conn.execute(f"copy ({source}) to {literal(str(given))} (format parquet, compression zstd)")
-        given.chmod(0o600)
+        work = private_folder(self.folder / "_rows" / name, self.folder)
+        given = export_query(conn, source, work / "in.parquet")
         # the result's columns: DuckDB's for the query over no rows, read back with these types
         empty = conn.sql(f"select * from ({source}) limit 0").to_arrow_table()
         probe = _engine()
@@ -87,11 +82,8 @@ class SparkRows:
         result = frame.mapInArrow(
             lambda batches: convert_batches(sql, batches), from_arrow_schema(arrow)
         )
-        out = work / "out"
-        result.write.mode("overwrite").parquet(str(out))
         columns = ", ".join(
             f"cast({ident(column)} as {kind}) as {ident(column)}" for column, kind, *_ in schema
         )
-        parts = literal(str(out / "*.parquet"))
-        conn.execute(f"{into} select {columns} from read_parquet({parts})")
+        read_back(result, work / "out", conn, into, columns)
         shutil.rmtree(work)

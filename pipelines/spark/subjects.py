@@ -19,8 +19,8 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.spark.sql import translate
+from pipelines.spark.tables import export_query, private_folder, read_back
 from pipelines.staging.subjects import WORKING
-from pipelines.warehouse import literal
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -41,16 +41,13 @@ class OnSpark:
         return lambda conn, into: cls(spark, folder, conn, into)
 
     def identifiers(self, rows: str, not_a_person: list[str]) -> None:
-        shutil.rmtree(self.work, ignore_errors=True)
-        self.work.mkdir(parents=True, mode=0o700)
-        self.work.parent.chmod(0o700)
-        given = self.work / "ids.parquet"
-        self.conn.execute(
-            f"copy (select * from ({rows}) where value not in (select unnest($skip::varchar[]))) "
-            f"to {literal(str(given))} (format parquet, compression zstd)",
+        private_folder(self.work, self.work.parent)
+        given = export_query(
+            self.conn,
+            f"select * from ({rows}) where value not in (select unnest($skip::varchar[]))",
+            self.work / "ids.parquet",
             {"skip": not_a_person},
         )
-        given.chmod(0o600)
         self._view("_ids", self.spark.read.parquet(str(given)))
 
     def make(self, table: str, select: str, params: dict[str, Any] | None = None) -> None:
@@ -59,11 +56,7 @@ class OnSpark:
         if table.startswith("_"):
             self._view(table, frame)
             return
-        out = self.work / table
-        frame.write.mode("overwrite").parquet(str(out))
-        parts = literal(str(out / "*.parquet"))
-        self.conn.execute(f"create or replace {self.into}{table} as from read_parquet({parts})")
-        shutil.rmtree(out)
+        read_back(frame, self.work / table, self.conn, f"create or replace {self.into}{table} as")
 
     def edges(self) -> tuple[Any, Any, int]:
         edges = self.spark.table("_edges").toArrow()

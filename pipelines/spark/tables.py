@@ -7,6 +7,7 @@ table the same way on either engine.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,40 @@ import duckdb
 from pipelines.warehouse import ident, literal
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
+
+
+def private_folder(folder: Path, root: Path) -> Path:
+    """`folder` made anew, empty, with every folder from `root` down to it the owner's only."""
+    below = folder.relative_to(root)  # a ValueError for a folder outside root
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    for depth in range(len(below.parts) + 1):
+        (root / Path(*below.parts[:depth])).chmod(0o700)
+    return folder
+
+
+def export_query(
+    conn: duckdb.DuckDBPyConnection, query: str, target: Path, params: dict | None = None
+) -> Path:
+    """The rows of a DuckDB query as one Parquet file, the owner's only (personal data)."""
+    conn.execute(
+        f"copy ({query}) to {literal(str(target))} (format parquet, compression zstd)",
+        params or {},
+    )
+    target.chmod(0o600)
+    return target
+
+
+def read_back(
+    frame: DataFrame, folder: Path, conn: duckdb.DuckDBPyConnection, into: str, columns: str = "*"
+) -> None:
+    """Spark's rows written as Parquet in `folder`, then `into` (an SQL prefix: `create table
+    t as`, `insert into t`) DuckDB's select of `columns` from them; the files removed."""
+    frame.write.mode("overwrite").parquet(str(folder))
+    parts = literal(str(folder / "*.parquet"))
+    conn.execute(f"{into} select {columns} from read_parquet({parts})")
+    shutil.rmtree(folder)
 
 
 def export_tables(conn: duckdb.DuckDBPyConnection, root: Path, names: list[str]) -> None:
@@ -26,12 +60,9 @@ def export_tables(conn: duckdb.DuckDBPyConnection, root: Path, names: list[str])
         folder = root / schema / table
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder.parent.chmod(0o700)
-        target = folder / "part-0.parquet"
-        conn.execute(
-            f"copy (select * from {ident(schema)}.{ident(table)}) to {literal(str(target))} "
-            "(format parquet, compression zstd)"
+        export_query(
+            conn, f"select * from {ident(schema)}.{ident(table)}", folder / "part-0.parquet"
         )
-        target.chmod(0o600)
 
 
 def register(spark: SparkSession, root: Path) -> list[str]:
