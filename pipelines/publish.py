@@ -43,6 +43,12 @@ def working_copy(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}.building{db_path.suffix}")
 
 
+def published_path(path: Path) -> Path:
+    """The published warehouse of a working copy (a published warehouse is its own)."""
+    stem = path.stem.removesuffix(".building")
+    return path if stem == path.stem else path.with_name(stem + path.suffix)
+
+
 def start_building(db_path: Path) -> Path:
     """A fresh private copy of the published warehouse (or nothing, for a first audit)."""
     work = working_copy(db_path)

@@ -16,6 +16,7 @@ from typing import Any
 from pipelines import pseudonyms
 from pipelines.audit import AuditRun
 from pipelines.datamap import DatasetSpec
+from pipelines.ingest import raw_files
 from pipelines.ingest.load import load_dataset
 from pipelines.publish import publish, start_building
 from pipelines.remediation.follow_up import follow_up
@@ -41,7 +42,9 @@ def copy_warehouse(run: AuditRun) -> Metadata:
     gx_duckdb.preload()  # GX is imported on a thread while the kernel copies and DuckDB reads
     if run.settings.engine != "spark":
         shutil.rmtree(run.settings.spark_dir, ignore_errors=True)
-    return {"copy": str(start_building(run.settings.db_path))}
+    copy = start_building(run.settings.db_path)
+    # raw files the published warehouse no longer holds (exports that changed or went)
+    return {"copy": str(copy), "raw_files_removed": raw_files.prune(run.connection())}
 
 
 def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:

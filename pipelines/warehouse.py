@@ -70,6 +70,19 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def write_parquet(
+    conn: duckdb.DuckDBPyConnection, query: str, target: Path, params: dict | None = None
+) -> Path:
+    """The rows of a query as one zstd Parquet file, the owner's only (they hold personal data:
+    write it in an owner-only folder, so it is never readable by others, even before chmod)."""
+    conn.execute(
+        f"copy ({query}) to {literal(str(target))} (format parquet, compression zstd)",
+        params or {},
+    )
+    target.chmod(0o600)
+    return target
+
+
 def text_list(values: list[str]) -> str:
     """A SQL list literal of text values."""
     return "[" + ", ".join(literal(v) for v in values) + "]::varchar[]"

@@ -87,6 +87,7 @@ def test_a_failed_audit_leaves_the_last_good_warehouse(settings: Settings, monke
     assert sorted(p.name for p in settings.db_path.parent.iterdir()) == [
         "wh.duckdb",
         "wh.duckdb.lock",
+        "wh.raw",  # the raw files, shared by name with working copies (test_raw_files.py)
     ]
     monkeypatch.undo()
     run_audit(settings.with_(as_of=date(2026, 11, 8)))

@@ -1,7 +1,9 @@
 """Load a dataset's export files into raw.<dataset>, quarantine what cannot be read, reconcile.
 
-Loading is incremental by file: a file already loaded with the same content and the same dataset
-spec is left alone; a changed or vanished file has its rows removed (and is reloaded if present).
+raw.<dataset> is a view over one Parquet file per loaded export file (pipelines/ingest/
+raw_files.py); the rejects are a table beside it. Loading is incremental by file: a file already
+loaded with the same content and the same dataset spec is left alone; a changed or vanished file
+has its rows removed (and is reloaded if present).
 Every load records `rows read = rows loaded + rows rejected` in raw._loads, and checks it; the
 rows of raw._loads themselves are kept by loads_table.py.
 """
@@ -17,7 +19,7 @@ import duckdb
 
 from pipelines.conversions import register_functions, rejection
 from pipelines.datamap.models import DatasetSpec
-from pipelines.ingest import quality
+from pipelines.ingest import quality, raw_files
 from pipelines.ingest.files import ReadResult, Reject
 from pipelines.ingest.loads_table import (
     FileLoad,
@@ -30,7 +32,7 @@ from pipelines.ingest.loads_table import (
     spec_digest,
 )
 from pipelines.ingest.readers import read_file
-from pipelines.warehouse import ident, table_columns, table_exists, unordered
+from pipelines.warehouse import ident, table_exists
 
 __all__ = [
     "DatasetLoad",
@@ -95,6 +97,7 @@ def load_dataset(
     register_functions(conn)  # a required column may be a phone or a country
     digest = spec_digest(spec)
     _forget_other_specs(conn, spec.name, digest)
+    folder = raw_files.raw_folder(conn)
     paths = find_files(exports_dir, spec)
     current = {p.relative_to(exports_dir).as_posix(): p for p in paths}
     with ThreadPoolExecutor(max_workers=HASHING_THREADS) as pool:  # hashlib frees the GIL
@@ -128,10 +131,12 @@ def load_dataset(
                 duplicate_load(conn, spec.name, path, name, sha, owners[sha], digest)
             )
         else:
-            result.files.append(_load_file(conn, spec, path, name, sha, digest))
+            stored = raw_files.stored_file(folder, spec.name, name, sha, digest)
+            result.files.append(_load_file(conn, spec, path, name, sha, digest, stored))
             owners[sha] = name
         if on_file:
             on_file(result.files[-1])
+    raw_files.refresh_view(conn, spec.name)
     return result
 
 
@@ -140,23 +145,31 @@ def _forget_other_specs(conn: duckdb.DuckDBPyConnection, dataset: str, digest: s
     stale = conn.execute(
         "select count(*) from raw._loads where dataset = ? and spec_digest <> ?", [dataset, digest]
     ).fetchall()[0][0]
-    if stale:
-        conn.execute(f"drop table if exists raw.{ident(dataset)}")
+    if raw_files.drop_old_table(conn, dataset) or stale:  # an old warehouse's table: read again
+        conn.execute(f"drop view if exists raw.{ident(dataset)}")
         conn.execute(f"drop table if exists raw.{ident(dataset + '__rejects')}")
         conn.execute("delete from raw._loads where dataset = ?", [dataset])
         quality.forget(conn, dataset)
 
 
 def _forget_file(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> None:
-    for table in (dataset, dataset + "__rejects"):
-        if table_exists(conn, "raw", table):
-            conn.execute(f"delete from raw.{ident(table)} where _source_file = ?", [name])
+    """The file's rows leave raw.<dataset> with its row in raw._loads (its Parquet file goes when
+    the next audit starts: the published warehouse may still be reading it)."""
+    rejects = dataset + "__rejects"
+    if table_exists(conn, "raw", rejects):
+        conn.execute(f"delete from raw.{ident(rejects)} where _source_file = ?", [name])
     conn.execute("delete from raw._loads where dataset = ? and source_file = ?", [dataset, name])
     quality.forget(conn, dataset, name)
 
 
 def _load_file(
-    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, path: Path, name: str, sha: str, digest: str
+    conn: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    path: Path,
+    name: str,
+    sha: str,
+    digest: str,
+    stored: Path,
 ) -> FileLoad:
     load = FileLoad(spec.name, name, path.stat().st_size, sha)
     conn.execute("begin transaction")
@@ -171,7 +184,7 @@ def _load_file(
             )
             load.gap = load.message
         else:
-            _store(conn, spec, name, read, load)
+            _store(conn, spec, name, read, load, stored)
             load.notes = quality.count_not_converted(
                 conn, spec, name, f"(select * from {INCOMING} where _reason is null)", read.columns
             )
@@ -191,15 +204,20 @@ def _load_file(
 
 
 def _store(
-    conn: duckdb.DuckDBPyConnection, spec: DatasetSpec, name: str, read: ReadResult, load: FileLoad
+    conn: duckdb.DuckDBPyConnection,
+    spec: DatasetSpec,
+    name: str,
+    read: ReadResult,
+    load: FileLoad,
+    stored: Path,
 ) -> None:
     available = set(read.columns)
     reasons = [r for c in spec.columns if (r := rejection(c, spec, available))]
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "null"
     conn.execute(f"alter table {INCOMING} add column _reason varchar")
     conn.execute(f"update {INCOMING} set _reason = {reason}")
-    _ensure_tables(conn, spec.name, read.columns)
-    raw, rejects = ident(spec.name), ident(spec.name + "__rejects")
+    _ensure_rejects(conn, spec.name)
+    rejects = ident(spec.name + "__rejects")
     fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in read.columns)
     row_text = f"to_json(struct_pack({fields}))" if fields else "'{}'"
     conn.execute(
@@ -208,13 +226,15 @@ def _store(
         {"name": name},
     )
     _store_rejects(conn, rejects, name, read.rejects)
-    with unordered(conn):  # rows carry their own row numbers
-        conn.execute(
-            f"insert into raw.{raw} by name select * exclude (_reason), $name as _source_file, "
-            f"now() as _loaded_at from {INCOMING} where _reason is null",
-            {"name": name},
-        )
-    _reconcile(conn, spec.name, name, read, load)
+    columns = ["$name as _source_file", "_row_number", "now() as _loaded_at"]
+    columns += [ident(c) for c in read.columns]
+    raw_files.write(
+        conn,
+        f"select {', '.join(columns)} from {INCOMING} where _reason is null",
+        stored,
+        {"name": name},
+    )
+    _reconcile(conn, spec.name, name, read, load, stored)
 
 
 def _store_rejects(
@@ -227,31 +247,25 @@ def _store_rejects(
         )
 
 
-def _ensure_tables(conn: duckdb.DuckDBPyConnection, dataset: str, columns: list[str]) -> None:
-    raw = ident(dataset)
+def _ensure_rejects(conn: duckdb.DuckDBPyConnection, dataset: str) -> None:
     conn.execute(
         f"create table if not exists raw.{ident(dataset + '__rejects')} (_source_file varchar, "
         "_row_number bigint, _raw_line varchar, _reason varchar, _loaded_at timestamptz)"
     )
-    conn.execute(
-        f"create table if not exists raw.{raw} (_source_file varchar, "
-        "_row_number bigint, _loaded_at timestamptz)"
-    )
-    present = set(table_columns(conn, "raw", dataset))
-    for column in columns:
-        if column not in present:
-            conn.execute(f"alter table raw.{raw} add column {ident(column)} varchar")
 
 
 def _reconcile(
-    conn: duckdb.DuckDBPyConnection, dataset: str, name: str, read: ReadResult, load: FileLoad
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str,
+    name: str,
+    read: ReadResult,
+    load: FileLoad,
+    stored: Path,
 ) -> None:
     load.rows_read = conn.execute(f"select count(*) from {INCOMING}").fetchall()[0][0] + len(
         read.rejects
     )
-    load.rows_loaded = conn.execute(
-        f"select count(*) from raw.{ident(dataset)} where _source_file = ?", [name]
-    ).fetchall()[0][0]
+    load.rows_loaded = raw_files.rows_in(conn, stored)
     load.rows_rejected = conn.execute(
         f"select count(*) from raw.{ident(dataset + '__rejects')} where _source_file = ?", [name]
     ).fetchall()[0][0]

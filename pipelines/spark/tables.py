@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.warehouse import ident, literal
+from pipelines.warehouse import ident, literal, write_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -33,12 +33,7 @@ def export_query(
     conn: duckdb.DuckDBPyConnection, query: str, target: Path, params: dict | None = None
 ) -> Path:
     """The rows of a DuckDB query as one Parquet file, the owner's only (personal data)."""
-    conn.execute(
-        f"copy ({query}) to {literal(str(target))} (format parquet, compression zstd)",
-        params or {},
-    )
-    target.chmod(0o600)
-    return target
+    return write_parquet(conn, query, target, params)
 
 
 def read_back(

@@ -18,12 +18,12 @@ from pipelines import conversions
 from pipelines.conversions import record_key
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.detectors.patterns import SUSPICIOUS
+from pipelines.ingest.raw_files import LINEAGE
 from pipelines.staging import sources
 from pipelines.staging.build import RowEngine
 from pipelines.warehouse import ident, literal, table_columns, table_exists, text_list, unordered
 
 CODE = [Path(__file__), Path(conversions.__file__)]
-LINEAGE = ("_source_file", "_row_number", "_loaded_at")
 
 
 def build_text_scan(
