@@ -78,8 +78,8 @@ def loaded_files(conn: duckdb.DuckDBPyConnection, dataset: str | None = None) ->
 
 
 def refresh_view(conn: duckdb.DuckDBPyConnection, dataset: str) -> None:
-    """raw.<dataset> over the dataset's loaded files; no view when it has none."""
-    drop_old_table(conn, dataset)
+    """raw.<dataset> over the dataset's loaded files; no view when it has none (an old
+    warehouse's raw table is dropped first, by load.py)."""
     files = loaded_files(conn, dataset)
     if not files:
         conn.execute(f"drop view if exists raw.{ident(dataset)}")
