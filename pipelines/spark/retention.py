@@ -18,7 +18,8 @@ import duckdb
 
 from pipelines.rules.retention_due import AFFECTED
 from pipelines.spark.sql import install_functions, tables_in, translate
-from pipelines.spark.tables import export_query, export_tables, private_folder, read_back, register
+from pipelines.spark.tables import export_tables, private_folder, read_back, register
+from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -43,7 +44,7 @@ class PeriodsOnSpark:
             self.exported |= set(needed)
         if AFFECTED in sql:  # an update's records: new each update
             # named without a leading _: Spark skips such a file
-            given = export_query(conn, f"select * from {AFFECTED}", self.work / "affected.parquet")
+            given = write_parquet(conn, f"select * from {AFFECTED}", self.work / "affected.parquet")
             self.spark.read.parquet(str(given)).createOrReplaceTempView(AFFECTED)
         frame = self.spark.sql(translate(sql), args=params)
         read_back(frame, self.work / "_periods", conn, "insert into audit.retention_periods")

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from pipelines.spark.tables import export_query, private_folder, read_back
-from pipelines.warehouse import ident
+from pipelines.spark.tables import private_folder, read_back
+from pipelines.warehouse import ident, write_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -70,7 +70,7 @@ class SparkRows:
         from pyspark.sql.pandas.types import from_arrow_schema
 
         work = private_folder(self.folder / "_rows" / name, self.folder)
-        given = export_query(conn, source, work / "in.parquet")
+        given = write_parquet(conn, source, work / "in.parquet")
         # the result's columns: DuckDB's for the query over no rows, read back with these types
         empty = conn.sql(f"select * from ({source}) limit 0").to_arrow_table()
         probe = _engine()

@@ -19,8 +19,9 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.spark.sql import translate
-from pipelines.spark.tables import export_query, private_folder, read_back
+from pipelines.spark.tables import private_folder, read_back
 from pipelines.staging.subjects import WORKING
+from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -42,7 +43,7 @@ class OnSpark:
 
     def identifiers(self, rows: str, not_a_person: list[str]) -> None:
         private_folder(self.work, self.work.parent)
-        given = export_query(
+        given = write_parquet(
             self.conn,
             f"select * from ({rows}) where value not in (select unnest($skip::varchar[]))",
             self.work / "ids.parquet",

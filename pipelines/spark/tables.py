@@ -29,13 +29,6 @@ def private_folder(folder: Path, root: Path) -> Path:
     return folder
 
 
-def export_query(
-    conn: duckdb.DuckDBPyConnection, query: str, target: Path, params: dict | None = None
-) -> Path:
-    """The rows of a DuckDB query as one Parquet file, the owner's only (personal data)."""
-    return write_parquet(conn, query, target, params)
-
-
 def read_back(
     frame: DataFrame, folder: Path, conn: duckdb.DuckDBPyConnection, into: str, columns: str = "*"
 ) -> None:
@@ -55,7 +48,7 @@ def export_tables(conn: duckdb.DuckDBPyConnection, root: Path, names: list[str])
         folder = root / schema / table
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder.parent.chmod(0o700)
-        export_query(
+        write_parquet(
             conn, f"select * from {ident(schema)}.{ident(table)}", folder / "part-0.parquet"
         )
 
