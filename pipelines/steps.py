@@ -49,7 +49,12 @@ def copy_warehouse(run: AuditRun) -> Metadata:
 
 def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:
     """Every row of the dataset's export files into raw.<dataset>, rejects beside it."""
-    load = load_dataset(run.connection(), spec, run.settings.exports_dir, tick)
+    exports = None
+    if run.settings.engine == "spark":  # Spark's tasks find, hash and read the files
+        from pipelines.spark.ingest import SparkExports
+
+        exports = SparkExports(_spark(run), run.settings.exports_dir, run.settings.spark_dir)
+    load = load_dataset(run.connection(), spec, run.settings.exports_dir, tick, exports)
     run.summary.loads.append(load)
     return {
         "files": len(load.files),

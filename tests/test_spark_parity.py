@@ -73,7 +73,12 @@ def vendor(tmp_path_factory) -> dict[str, Settings]:
 
 # what each engine wrote besides the findings: (table, columns); a load's time differs by run
 WAREHOUSE = [
-    ("raw._loads", "dataset, source_file, status, message, rows_read, rows_loaded, rows_rejected"),
+    (
+        "raw._loads",
+        "dataset, source_file, size_bytes, sha256, spec_digest, status, message, rows_read, "
+        "rows_loaded, rows_rejected, gap",
+    ),
+    ("raw._quality", "*"),
     ("staging._text_values", "*"),
     ("core.subjects", "*"),
     ("core.subject_records", "*"),
@@ -83,15 +88,19 @@ WAREHOUSE = [
 
 
 def warehouse_tables(settings: Settings) -> list[tuple[str, str]]:
-    """Every table compared: WAREHOUSE, each staging.<dataset> and raw.<dataset>__rejects."""
+    """Every table compared: WAREHOUSE, each staging.<dataset>, raw.<dataset> (the rows as
+    exported) and raw.<dataset>__rejects."""
     with duckdb.connect(str(settings.db_path), read_only=True) as conn:
         names = conn.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where (table_schema = 'staging' and table_name not like '\\_%' escape '\\') "
-            "or (table_schema = 'raw' and table_name like '%\\_\\_rejects' escape '\\')"
+            "where table_schema in ('staging', 'raw') and table_name not like '\\_%' escape '\\'"
         ).fetchall()
-    lineage = {"staging": "*", "raw": "_source_file, _row_number, _raw_line, _reason"}
-    return WAREHOUSE + [(f'{schema}."{table}"', lineage[schema]) for schema, table in sorted(names)]
+    rejects = "_source_file, _row_number, _raw_line, _reason"
+    columns = {"staging": "*", "raw": "* exclude (_loaded_at)"}
+    return WAREHOUSE + [
+        (f'{schema}."{table}"', rejects if table.endswith("__rejects") else columns[schema])
+        for schema, table in sorted(names)
+    ]
 
 
 def assert_same_warehouse(runs: dict[str, Settings]) -> None:

@@ -10,10 +10,11 @@ rows of raw._loads themselves are kept by loads_table.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -86,22 +87,85 @@ def find_files(exports_dir: Path, spec: DatasetSpec) -> list[Path]:
     )
 
 
+@dataclass(frozen=True)
+class Export:
+    """One export file as found: its name under the exports folder (`<dataset>/...`), where it
+    is read from (a local path, or a URI the Spark engine reads), its size and SHA-256."""
+
+    name: str
+    location: str
+    size: int
+    sha256: str
+
+
+class Exports(Protocol):
+    """Where a dataset's export files are found, hashed and read (LocalExports, or Spark's)."""
+
+    def where(self, spec: DatasetSpec) -> str:
+        """The dataset's folder, in words for a message."""
+
+    def find(self, spec: DatasetSpec) -> list[Export]:
+        """The dataset's files, by name, hashed."""
+
+    def load(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        spec: DatasetSpec,
+        new: list[tuple[Export, Path]],
+        digest: str,
+    ) -> Iterator[FileLoad]:
+        """Read each new file into its raw Parquet file, record it in `conn`: one FileLoad
+        each, in order."""
+
+
+class LocalExports:
+    """Export files in a local folder, read by this process's DuckDB, one after another."""
+
+    def __init__(self, exports_dir: Path):
+        self.exports_dir = exports_dir
+
+    def where(self, spec: DatasetSpec) -> str:
+        return str(self.exports_dir / spec.name)
+
+    def find(self, spec: DatasetSpec) -> list[Export]:
+        paths = find_files(self.exports_dir, spec)
+        with ThreadPoolExecutor(max_workers=HASHING_THREADS) as pool:  # hashlib frees the GIL
+            hashes = list(pool.map(sha256_of, paths))
+        return [
+            Export(p.relative_to(self.exports_dir).as_posix(), str(p), p.stat().st_size, sha)
+            for p, sha in zip(paths, hashes, strict=True)
+        ]
+
+    def load(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        spec: DatasetSpec,
+        new: list[tuple[Export, Path]],
+        digest: str,
+    ) -> Iterator[FileLoad]:
+        for export, stored in new:
+            yield load_file(
+                conn, spec, Path(export.location), export.name, export.sha256, digest, stored
+            )
+
+
 def load_dataset(
     conn: duckdb.DuckDBPyConnection,
     spec: DatasetSpec,
     exports_dir: Path,
     on_file: Callable[[FileLoad], None] | None = None,
+    exports: Exports | None = None,
 ) -> DatasetLoad:
-    """Bring raw.<dataset> in line with the files now in exports/<dataset>/."""
+    """Bring raw.<dataset> in line with the files now in exports/<dataset>/ (found and read by
+    `exports`, else by this process from `exports_dir`)."""
+    source = exports or LocalExports(exports_dir)
     create_loads_table(conn)
     register_functions(conn)  # a required column may be a phone or a country
     digest = spec_digest(spec)
     _forget_other_specs(conn, spec.name, digest)
     folder = raw_files.raw_folder(conn)
-    paths = find_files(exports_dir, spec)
-    current = {p.relative_to(exports_dir).as_posix(): p for p in paths}
-    with ThreadPoolExecutor(max_workers=HASHING_THREADS) as pool:  # hashlib frees the GIL
-        hashes = dict(zip(current, pool.map(sha256_of, current.values()), strict=True))
+    found = source.find(spec)
+    hashes = {e.name: e.sha256 for e in found}
     # duplicates are decided afresh each run: the file they copied may have gone
     conn.execute("delete from raw._loads where dataset = ? and status = 'duplicate'", [spec.name])
     known = dict(
@@ -114,26 +178,46 @@ def load_dataset(
             _forget_file(conn, spec.name, name)
     owners = {sha: name for name, sha in known.items() if hashes.get(name) == sha}
     result = DatasetLoad(spec.name)
-    if not current:  # a whole system drops out of the audit: say so
+    if not found:  # a whole system drops out of the audit: say so
         result.missing = (
-            f"{spec.name}: no export found in {exports_dir / spec.name} matching "
+            f"{spec.name}: no export found in {source.where(spec)} matching "
             f"{spec.files.pattern!r}; nothing of this dataset was audited"
         )
         absent = FileLoad(spec.name, f"{spec.name}/", 0, "", "missing", result.missing)
         absent.gap = result.missing
         record_load(conn, absent, digest)
-    for name, path in current.items():
-        sha = hashes[name]
-        if known.get(name) == sha:
-            result.files.append(previous_load(conn, spec.name, name))
-        elif sha in owners:
+    # each file is unchanged, a copy of another (kept or new), or new: decided before any is read
+    plan: list[tuple[Export, str | None]] = []  # (file, the file it copies, or None)
+    new = []
+    for export in found:
+        original = None
+        if known.get(export.name) != export.sha256:
+            original = owners.get(export.sha256)
+            if original is None:
+                new.append(
+                    (
+                        export,
+                        raw_files.stored_file(
+                            folder, spec.name, export.name, export.sha256, digest
+                        ),
+                    )
+                )
+                owners[export.sha256] = export.name
+        plan.append((export, original))
+    loaded = source.load(
+        conn, spec, new, digest
+    )  # lazily: a local file is read when its turn comes
+    for export, original in plan:
+        if known.get(export.name) == export.sha256:
+            result.files.append(previous_load(conn, spec.name, export.name))
+        elif original is not None:
             result.files.append(
-                duplicate_load(conn, spec.name, path, name, sha, owners[sha], digest)
+                duplicate_load(
+                    conn, spec.name, export.name, export.size, export.sha256, original, digest
+                )
             )
         else:
-            stored = raw_files.stored_file(folder, spec.name, name, sha, digest)
-            result.files.append(_load_file(conn, spec, path, name, sha, digest, stored))
-            owners[sha] = name
+            result.files.append(next(loaded))
         if on_file:
             on_file(result.files[-1])
     raw_files.refresh_view(conn, spec.name)
@@ -162,7 +246,7 @@ def _forget_file(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> No
     quality.forget(conn, dataset, name)
 
 
-def _load_file(
+def load_file(
     conn: duckdb.DuckDBPyConnection,
     spec: DatasetSpec,
     path: Path,
@@ -216,7 +300,7 @@ def _store(
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "null"
     conn.execute(f"alter table {INCOMING} add column _reason varchar")
     conn.execute(f"update {INCOMING} set _reason = {reason}")
-    _ensure_rejects(conn, spec.name)
+    ensure_rejects(conn, spec.name)
     rejects = ident(spec.name + "__rejects")
     fields = ", ".join(f"{ident(c)} := {ident(c)}" for c in read.columns)
     row_text = f"to_json(struct_pack({fields}))" if fields else "'{}'"
@@ -247,7 +331,8 @@ def _store_rejects(
         )
 
 
-def _ensure_rejects(conn: duckdb.DuckDBPyConnection, dataset: str) -> None:
+def ensure_rejects(conn: duckdb.DuckDBPyConnection, dataset: str) -> None:
+    """raw.<dataset>__rejects, the rows a load could not take, with why."""
     conn.execute(
         f"create table if not exists raw.{ident(dataset + '__rejects')} (_source_file varchar, "
         "_row_number bigint, _raw_line varchar, _reason varchar, _loaded_at timestamptz)"

@@ -93,6 +93,15 @@ def record_load(conn: duckdb.DuckDBPyConnection, load: FileLoad, digest: str) ->
 
 
 def previous_load(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileLoad:
+    """A file loaded by an earlier run, as raw._loads recorded it ("unchanged" if loaded)."""
+    load = recorded_load(conn, dataset, name)
+    if load.status == "loaded":
+        load.status = "unchanged"
+    return load
+
+
+def recorded_load(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> FileLoad:
+    """The file's load as raw._loads records it."""
     row = conn.execute(
         "select size_bytes, sha256, status, message, rows_read, rows_loaded, rows_rejected, "
         "coalesce(gap, '') from raw._loads where dataset = ? and source_file = ?",
@@ -104,7 +113,7 @@ def previous_load(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> F
         name,
         size,
         sha,
-        "unchanged" if status == "loaded" else status,
+        status,
         message,
         read,
         loaded,
@@ -117,8 +126,8 @@ def previous_load(conn: duckdb.DuckDBPyConnection, dataset: str, name: str) -> F
 def duplicate_load(
     conn: duckdb.DuckDBPyConnection,
     dataset: str,
-    path: Path,
     name: str,
+    size: int,
     sha: str,
     original: str,
     digest: str,
@@ -127,7 +136,7 @@ def duplicate_load(
     load = FileLoad(
         dataset,
         name,
-        path.stat().st_size,
+        size,
         sha,
         "duplicate",
         f"{name}: same content as {original}; not loaded again",

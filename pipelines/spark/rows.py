@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 ROWS = "rows"  # the name a row-wise query reads its batch of rows by
 
 
-def _engine() -> duckdb.DuckDBPyConnection:
+def task_duckdb() -> duckdb.DuckDBPyConnection:
     """The in-memory DuckDB a batch is converted in: UTC, with the conversions' functions."""
     from pipelines import conversions
 
@@ -41,7 +41,7 @@ def _engine() -> duckdb.DuckDBPyConnection:
 
 def convert_batches(sql: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """`sql` over each batch of rows (the table `rows`): what one Spark task runs."""
-    conn = _engine()
+    conn = task_duckdb()
     try:
         for batch in batches:
             conn.register(ROWS, pa.Table.from_batches([batch]))
@@ -73,7 +73,7 @@ class SparkRows:
         given = write_parquet(conn, source, work / "in.parquet")
         # the result's columns: DuckDB's for the query over no rows, read back with these types
         empty = conn.sql(f"select * from ({source}) limit 0").to_arrow_table()
-        probe = _engine()
+        probe = task_duckdb()
         probe.register(ROWS, empty)
         schema = probe.execute(f"describe {sql}").fetchall()
         arrow = probe.sql(sql).to_arrow_table().schema
