@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from pipelines.datamap import DataMap, load_data_map
-from pipelines.ingest.load import DatasetLoad, find_files
+from pipelines.ingest.load import DatasetLoad, Exports, LocalExports
 from pipelines.progress import progress_bar
 from pipelines.publish import audit_lock, discard, working_copy
 from pipelines.remediation.follow_up import FollowUp
@@ -79,6 +79,7 @@ class AuditRun:
     # the Spark engine's session, when something else makes it (Dagster's spark resource)
     spark: Callable[[], Any] | None = None
     _conn: duckdb.DuckDBPyConnection | None = None
+    _exports: Exports | None = None
 
     @property
     def work(self) -> Path:
@@ -90,6 +91,26 @@ class AuditRun:
         if self._conn is None:
             self._conn = connect(self.work)
         return self._conn
+
+    def spark_session(self) -> Any:
+        """The Spark engine's session: Dagster's spark resource, else our own."""
+        from pipelines.spark.session import spark_session
+
+        return (self.spark or spark_session)()
+
+    def exports(self) -> Exports:
+        """Where the run finds and reads the export files: this process (DuckDB), or Spark's
+        tasks on the Spark engine (from the exports URI when the settings give one)."""
+        if self._exports is None:
+            settings = self.settings
+            if settings.engine == "spark":
+                from pipelines.spark.ingest import SparkExports
+
+                where = settings.exports_uri or settings.exports_dir
+                self._exports = SparkExports(self.spark_session(), where, settings.spark_dir)
+            else:
+                self._exports = LocalExports(settings.exports_dir)
+        return self._exports
 
     def close(self) -> None:
         """Close the connection (Great Expectations opens the file itself)."""
@@ -108,14 +129,16 @@ class AuditRun:
             seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - started, 2)
 
 
-def require_exports(exports_dir: Path, data_map: DataMap, data_map_dir: Path) -> None:
+def require_exports(run: AuditRun) -> None:
     """Refuse to audit an exports folder holding no file of any dataset of the data map."""
-    specs = data_map.datasets.values()
-    if any(find_files(exports_dir, spec) for spec in specs):
+    specs = run.data_map.datasets.values()
+    exports = run.exports()
+    if any(exports.names(spec) for spec in specs):
         return
+    where = run.settings.exports_uri or run.settings.exports_dir
     wanted = ", ".join(f"{spec.name}/{spec.files.pattern}" for spec in specs)
     raise NoExports(
-        f"no exports found in {exports_dir} for any dataset of {data_map_dir}: {wanted}"
+        f"no exports found in {where} for any dataset of {run.settings.data_map_dir}: {wanted}"
     )
 
 
@@ -125,7 +148,6 @@ def open_run(settings: Settings) -> Iterator[AuditRun]:
     (a failed run) is removed, leaving the last good warehouse."""
     data_map = load_data_map(settings.data_map_dir)
     suites = load_catalogue(settings.expectations_dir, data_map)
-    require_exports(settings.exports_dir, data_map, settings.data_map_dir)
     started = datetime.now(UTC)
     run_id = new_run_id(started)
     summary = AuditSummary(run_id, settings.as_of.isoformat(), data_map.digest)
@@ -140,6 +162,7 @@ def open_run(settings: Settings) -> Iterator[AuditRun]:
         catalogue_digest(settings.expectations_dir),
         summary,
     )
+    require_exports(run)
     with audit_lock(settings.db_path):
         try:
             yield run
@@ -165,7 +188,7 @@ def run_audit(settings: Settings) -> AuditSummary:
 def _per_dataset(run: AuditRun, step: Step) -> None:
     """A per-dataset step over every dataset, with a progress bar (by file or by dataset)."""
     specs = list(run.data_map.datasets.values())
-    files = sum(len(find_files(run.settings.exports_dir, spec)) for spec in specs)
+    files = sum(len(run.exports().names(spec)) for spec in specs)
     with progress_bar() as bar:
         task = bar.add_task(step.progress, total=files if step.counts_files else len(specs))
         advance = partial(bar.advance, task)

@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         "duckdb, or PRIVACY_AUDIT_ENGINE); spark needs the spark extra and Java 17, its master "
         "is PRIVACY_AUDIT_SPARK_MASTER (default local[*])",
     )
+    run.add_argument(
+        "--exports-uri",
+        metavar="URI",
+        help="read the exports from a URI Spark's file systems read (hdfs:, s3a:, file:) "
+        "instead of --exports; needs --engine spark (or PRIVACY_AUDIT_EXPORTS_URI)",
+    )
     run.set_defaults(command=_run)
 
     subject = commands.add_parser("subject", help="everything held on one person (access/erasure)")
@@ -133,6 +139,7 @@ def _run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         reports_dir=args.reports,
         engine=args.engine,
+        exports_uri=args.exports_uri,
     )
     summary = run_audit(settings)
     _print_summary(summary, settings)

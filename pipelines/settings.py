@@ -36,10 +36,18 @@ class Settings:
     # where staging, the text scan, identities and rules run (--engine, PRIVACY_AUDIT_ENGINE):
     # DuckDB, or Spark over Parquet copies (spark_dir); its master is PRIVACY_AUDIT_SPARK_MASTER
     engine: str = "duckdb"
+    # exports a Spark engine reads from a URI (--exports-uri, PRIVACY_AUDIT_EXPORTS_URI: hdfs:,
+    # s3a:, file:), instead of the exports folder
+    exports_uri: str = ""
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine '{self.engine}': choose {' or '.join(ENGINES)}")
+        if self.exports_uri and self.engine != "spark":
+            raise ValueError(
+                f"exports at a URI ({self.exports_uri}) are read by the Spark engine only: "
+                "add --engine spark, or give a local folder as --exports"
+            )
 
     @property
     def spark_dir(self) -> Path:
@@ -57,6 +65,8 @@ class Settings:
             values["as_of"] = date.fromisoformat(as_of)
         if engine := os.environ.get("PRIVACY_AUDIT_ENGINE"):
             values["engine"] = engine
+        if uri := os.environ.get("PRIVACY_AUDIT_EXPORTS_URI"):
+            values["exports_uri"] = uri
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

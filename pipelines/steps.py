@@ -49,12 +49,7 @@ def copy_warehouse(run: AuditRun) -> Metadata:
 
 def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:
     """Every row of the dataset's export files into raw.<dataset>, rejects beside it."""
-    exports = None
-    if run.settings.engine == "spark":  # Spark's tasks find, hash and read the files
-        from pipelines.spark.ingest import SparkExports
-
-        exports = SparkExports(_spark(run), run.settings.exports_dir, run.settings.spark_dir)
-    load = load_dataset(run.connection(), spec, run.settings.exports_dir, tick, exports)
+    load = load_dataset(run.connection(), spec, run.settings.exports_dir, tick, run.exports())
     run.summary.loads.append(load)
     return {
         "files": len(load.files),
@@ -66,20 +61,13 @@ def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None 
     }
 
 
-def _spark(run: AuditRun) -> Any:
-    """The Spark session: Dagster's spark resource, else our own."""
-    from pipelines.spark.session import spark_session
-
-    return (run.spark or spark_session)()
-
-
 def _row_engine(run: AuditRun) -> RowEngine | None:
     """What runs the row-wise steps (staging, the text scan) on Spark; None on DuckDB."""
     if run.settings.engine != "spark":
         return None
     from pipelines.spark.rows import SparkRows
 
-    return SparkRows(_spark(run), run.settings.spark_dir)
+    return SparkRows(run.spark_session(), run.settings.spark_dir)
 
 
 def stage(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:
@@ -97,7 +85,7 @@ def resolve_subjects(run: AuditRun) -> Metadata:
     if run.settings.engine == "spark":
         from pipelines.spark.subjects import OnSpark
 
-        engine = OnSpark.engine(_spark(run), run.settings.spark_dir)
+        engine = OnSpark.engine(run.spark_session(), run.settings.spark_dir)
     skip = not_a_person_values(data_map)
     run.summary.subjects = build_subjects(conn, specs, secret, skip, engine)
     run.summary.warnings = shared_identifier_warnings(conn, data_map)
@@ -110,7 +98,7 @@ def rule_inputs(run: AuditRun) -> Metadata:
     if run.settings.engine == "spark":
         from pipelines.spark.retention import PeriodsOnSpark
 
-        periods = PeriodsOnSpark(_spark(run), run.settings.spark_dir)
+        periods = PeriodsOnSpark(run.spark_session(), run.settings.spark_dir)
         try:
             scanned = prepare_rules(conn, run.data_map, run.as_of, _row_engine(run), periods)
         finally:
@@ -126,7 +114,7 @@ def evaluate(run: AuditRun) -> Metadata:
         from pipelines.spark.rules import evaluate_on_spark
 
         run.rule_rows = evaluate_on_spark(
-            run.connection(), run.suites, run.settings.spark_dir, _spark(run)
+            run.connection(), run.suites, run.settings.spark_dir, run.spark_session()
         )
     else:
         run.rule_rows = evaluate_rules(run.connection(), run.suites)

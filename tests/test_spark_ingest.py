@@ -15,8 +15,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, audit_settings
 
+from pipelines.audit import NoExports, run_audit
 from pipelines.ingest.load import load_dataset
 from pipelines.spark.ingest import SparkExports, exports_uri
 
@@ -138,3 +139,17 @@ def test_spark_reads_every_export_file_as_duckdb_does(spark, make_estate, data_m
     assert contacts["crm_contacts/_contacts-underscored.csv"] == "loaded"
     assert contacts["crm_contacts/hubspot-crm-exports-all-contacts-2026-10-31.csv"] == "duplicate"
     assert "crm_contacts/2026/copy-of-all-contacts.csv" not in contacts
+
+
+def test_exports_at_a_uri_are_read_by_the_spark_engine_only(tmp_path):
+    with pytest.raises(ValueError, match="Spark engine only"):
+        audit_settings(tmp_path).with_(exports_uri=(tmp_path / "exports").as_uri())
+
+
+def test_a_uri_holding_no_export_is_refused_by_name(spark, tmp_path):
+    (tmp_path / "empty-share" / "orders").mkdir(parents=True)
+    uri = (tmp_path / "empty-share").as_uri()
+    settings = audit_settings(tmp_path).with_(engine="spark", exports_uri=uri)
+    with pytest.raises(NoExports, match="empty-share"):
+        run_audit(settings)
+    assert not settings.db_path.exists()

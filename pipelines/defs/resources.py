@@ -36,6 +36,7 @@ class AuditResource(dg.ConfigurableResource):
     key_file: str
     as_of: str = ""
     engine: str = "duckdb"  # duckdb, or spark (staging, text scan, identities, rules on Spark)
+    exports_uri: str = ""  # the Spark engine's exports at a URI, instead of exports_dir
 
     _run: AuditRun | None = PrivateAttr(default=None)
 
@@ -49,6 +50,7 @@ class AuditResource(dg.ConfigurableResource):
             key_file=Path(self.key_file),
             as_of=date.fromisoformat(self.as_of) if self.as_of else date.today(),
             engine=self.engine,
+            exports_uri=self.exports_uri,
         )
 
     @contextmanager
@@ -78,6 +80,7 @@ def default_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             key_file=str(settings.key_file),
             as_of=settings.as_of.isoformat() if settings.as_of != date.today() else "",
             engine=settings.engine,
+            exports_uri=settings.exports_uri,
         ),
         "spark": spark_resource(),
     }

@@ -104,6 +104,9 @@ class Exports(Protocol):
     def where(self, spec: DatasetSpec) -> str:
         """The dataset's folder, in words for a message."""
 
+    def names(self, spec: DatasetSpec) -> list[str]:
+        """The names of the dataset's files, in order (listed, not read)."""
+
     def find(self, spec: DatasetSpec) -> list[Export]:
         """The dataset's files, by name, hashed."""
 
@@ -126,6 +129,11 @@ class LocalExports:
 
     def where(self, spec: DatasetSpec) -> str:
         return str(self.exports_dir / spec.name)
+
+    def names(self, spec: DatasetSpec) -> list[str]:
+        return [
+            p.relative_to(self.exports_dir).as_posix() for p in find_files(self.exports_dir, spec)
+        ]
 
     def find(self, spec: DatasetSpec) -> list[Export]:
         paths = find_files(self.exports_dir, spec)

@@ -109,6 +109,9 @@ class SparkExports:
             files[name] = location
         return dict(sorted(files.items()))
 
+    def names(self, spec: DatasetSpec) -> list[str]:
+        return list(self._listed(spec))
+
     def find(self, spec: DatasetSpec) -> list[Export]:
         listed = self._listed(spec)
         if not listed:
