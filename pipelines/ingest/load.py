@@ -194,40 +194,38 @@ def load_dataset(
         absent = FileLoad(spec.name, f"{spec.name}/", 0, "", "missing", result.missing)
         absent.gap = result.missing
         record_load(conn, absent, digest)
-    # each file is unchanged, a copy of another (kept or new), or new: decided before any is read
-    plan: list[tuple[Export, str | None]] = []  # (file, the file it copies, or None)
+    # each file is unchanged, a copy of another (kept or new), or new: decided before any is
+    # read, so that Spark can read every new file in one job
+    copies: dict[str, str] = {}  # a copy's name: the file whose content it holds
     new = []
     for export in found:
-        original = None
-        if known.get(export.name) != export.sha256:
-            original = owners.get(export.sha256)
-            if original is None:
-                new.append(
-                    (
-                        export,
-                        raw_files.stored_file(
-                            folder, spec.name, export.name, export.sha256, digest
-                        ),
-                    )
-                )
-                owners[export.sha256] = export.name
-        plan.append((export, original))
-    loaded = source.load(
-        conn, spec, new, digest
-    )  # lazily: a local file is read when its turn comes
-    for export, original in plan:
         if known.get(export.name) == export.sha256:
-            result.files.append(previous_load(conn, spec.name, export.name))
-        elif original is not None:
-            result.files.append(
-                duplicate_load(
-                    conn, spec.name, export.name, export.size, export.sha256, original, digest
-                )
+            continue
+        if export.sha256 in owners:
+            copies[export.name] = owners[export.sha256]
+            continue
+        stored = raw_files.stored_file(folder, spec.name, export.name, export.sha256, digest)
+        new.append((export, stored))
+        owners[export.sha256] = export.name
+    loaded = source.load(conn, spec, new, digest)  # lazily: a local file is read in its turn
+    for export in found:
+        if known.get(export.name) == export.sha256:
+            load = previous_load(conn, spec.name, export.name)
+        elif export.name in copies:
+            load = duplicate_load(
+                conn,
+                spec.name,
+                export.name,
+                export.size,
+                export.sha256,
+                copies[export.name],
+                digest,
             )
         else:
-            result.files.append(next(loaded))
+            load = next(loaded)
+        result.files.append(load)
         if on_file:
-            on_file(result.files[-1])
+            on_file(load)
     raw_files.refresh_view(conn, spec.name)
     return result
 

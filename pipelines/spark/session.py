@@ -30,6 +30,13 @@ def partitions() -> str:
     return os.environ.get("PRIVACY_AUDIT_SPARK_PARTITIONS") or "8"
 
 
+def driver_memory() -> str:
+    """The driver's heap: PRIVACY_AUDIT_SPARK_DRIVER_MEMORY, else 4g. In local mode the tasks run
+    in it, and a task reading an export holds the whole file there, several times over (Spark's
+    1g default fails on two 110 MB order exports at once)."""
+    return os.environ.get("PRIVACY_AUDIT_SPARK_DRIVER_MEMORY") or "4g"
+
+
 def spark_conf(spark_master: str | None = None) -> dict[str, str]:
     """The audit's Spark settings: the CLI's session and Dagster's spark resource both use them.
 
@@ -46,6 +53,7 @@ def spark_conf(spark_master: str | None = None) -> dict[str, str]:
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": partitions(),
+        "spark.driver.memory": driver_memory(),
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.hadoop.fs.permissions.umask-mode": "077",
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOGGING.as_uri()}",
