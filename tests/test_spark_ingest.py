@@ -153,3 +153,25 @@ def test_a_uri_holding_no_export_is_refused_by_name(spark, tmp_path):
     with pytest.raises(NoExports, match="empty-share"):
         run_audit(settings)
     assert not settings.db_path.exists()
+
+
+def test_a_file_spark_leaves_unread_stops_the_load(
+    spark, make_estate, data_map, tmp_path, monkeypatch
+):
+    exports = tmp_path / "exports"
+    shutil.copytree(VENDOR, exports)
+    listed = SparkExports._frame
+
+    def skipping_the_first(self, locations):  # as Spark's sources skip some names unasked
+        return listed(self, locations[1:])
+
+    monkeypatch.setattr(SparkExports, "_frame", skipping_the_first)
+    estate = make_estate(data_map, "spark")
+    with pytest.raises(RuntimeError, match="did not read 1 export file"):
+        load_dataset(
+            estate.conn,
+            estate.spec("orders"),
+            exports,
+            exports=SparkExports(spark, exports, tmp_path / "spark"),
+        )
+    assert estate.loads("orders") == []  # nothing recorded of a half-read dataset

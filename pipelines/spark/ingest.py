@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -116,13 +116,10 @@ class SparkExports:
         listed = self._listed(spec)
         if not listed:
             return []
-        frame, read = self._frame(list(listed.values()))
-        hashed = {
-            read[row.path]: (row.size, row.sha256)
-            for row in _one_file_per_batch(self.spark, frame, _hash_batches, HASHED_SCHEMA)
-        }
-        shutil.rmtree(self.scratch / COPIES, ignore_errors=True)
-        return [Export(name, uri, *hashed[uri]) for name, uri in listed.items()]
+        hashed = self._each_file(list(listed.values()), lambda _: _hash_batches, HASHED_SCHEMA)
+        return [
+            Export(name, uri, hashed[uri].size, hashed[uri].sha256) for name, uri in listed.items()
+        ]
 
     def load(
         self,
@@ -133,34 +130,40 @@ class SparkExports:
     ) -> Iterator[FileLoad]:
         if not new:
             return
-        frame, read = self._frame([e.location for e, _ in new])
         files = {e.location: (e.name, e.sha256, str(stored)) for e, stored in new}
-        todo = {path: files[location] for path, location in read.items()}
         spec_json = spec.model_dump_json()
 
-        def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-            return _load_batches(spec_json, digest, todo, batches)
+        def task(
+            read: dict[str, str],
+        ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+            todo = {path: files[location] for path, location in read.items()}
+            return lambda batches: _load_batches(spec_json, digest, todo, batches)
 
-        results = {
-            read[row.path]: row
-            for row in _one_file_per_batch(self.spark, frame, task, LOADED_SCHEMA)
-        }
-        shutil.rmtree(self.scratch / COPIES, ignore_errors=True)
+        results = self._each_file(list(files), task, LOADED_SCHEMA)
         for export, _ in new:
             _record(conn, spec.name, results[export.location])
             yield recorded_load(conn, spec.name, export.name)
 
-
-def _one_file_per_batch(spark: SparkSession, frame: Any, task: Any, schema: str) -> list[Any]:
-    """`task` over the files' (path, content), one file to an Arrow batch (a file is held in
-    memory once per task, not once per batch of 10,000)."""
-    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    before = spark.conf.get(key)
-    spark.conf.set(key, "1")
-    try:
-        return frame.select("path", "content").mapInArrow(task, schema).collect()
-    finally:
-        spark.conf.set(key, before)
+    def _each_file(self, locations: list[str], task: Any, schema: str) -> dict[str, Any]:
+        """The row `task(read)` makes of each file's (path, content), by the file's URI: one
+        file to an Arrow batch (a file is held in memory once per task, not once per batch of
+        10,000). A file Spark did not read is an error, never a gap left unsaid."""
+        frame, read = self._frame(locations)
+        key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+        before = self.spark.conf.get(key)
+        self.spark.conf.set(key, "1")
+        try:
+            rows = frame.select("path", "content").mapInArrow(task(read), schema).collect()
+        finally:
+            self.spark.conf.set(key, before)
+            shutil.rmtree(self.scratch / COPIES, ignore_errors=True)
+        done = {read[row.path]: row for row in rows}
+        if missing := [location for location in locations if location not in done]:
+            raise RuntimeError(
+                f"Spark did not read {len(missing)} export file(s) it had listed (first: "
+                f"{missing[0]}); the audit stops rather than leave them out"
+            )
+        return done
 
 
 def _files(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[str, bytes]]:
