@@ -2,7 +2,8 @@
 
 The files are listed through Hadoop's FileSystem (so `file:`, `hdfs:` and `s3a:` are one path;
 every file is listed, Spark's own sources would skip names starting with `_`), and Spark tasks
-read them (`binaryFile`): one task hashes each file, one task reads each new file.
+read them (`binaryFile`): Spark hashes each file in the JVM (`sha2`, no file passes through
+Python for that), and one task reads each new file.
 
 Reading a file is load.py's `load_file`, run in the task by an in-memory DuckDB: the same CSV
 dialects, transcoding, JSON layouts, rejects, row numbers and reconciliation as a DuckDB audit,
@@ -17,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +39,7 @@ if TYPE_CHECKING:
 # what a reading task sends back per file: its rows of these raw tables, as Arrow IPC streams
 RECORDED = ("_loads", "rejects", "_quality")
 LOADED_SCHEMA = "path string, " + ", ".join(f"{t} binary" for t in RECORDED)
-HASHED_SCHEMA = "path string, size long, sha256 string"
 LOADED_ARROW = pa.schema([("path", pa.string()), *((t, pa.binary()) for t in RECORDED)])
-HASHED_ARROW = pa.schema([("path", pa.string()), ("size", pa.int64()), ("sha256", pa.string())])
 COPIES = "_exports"  # under the scratch folder: copies of the files Spark's sources would skip
 
 
@@ -116,9 +116,13 @@ class SparkExports:
         listed = self._listed(spec)
         if not listed:
             return []
-        hashed = self._each_file(list(listed.values()), lambda _: _hash_batches, HASHED_SCHEMA)
+
+        def hashed(frame: Any, _: dict[str, str]) -> list[Any]:  # in the JVM: none via Python
+            return frame.selectExpr("path", "length", "sha2(content, 256) as sha256").collect()
+
+        rows = self._each_file(list(listed.values()), hashed)
         return [
-            Export(name, uri, hashed[uri].size, hashed[uri].sha256) for name, uri in listed.items()
+            Export(name, uri, rows[uri].length, rows[uri].sha256) for name, uri in listed.items()
         ]
 
     def load(
@@ -133,29 +137,24 @@ class SparkExports:
         files = {e.location: (e.name, e.sha256, str(stored)) for e, stored in new}
         spec_json = spec.model_dump_json()
 
-        def task(
-            read: dict[str, str],
-        ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+        def loaded(frame: Any, read: dict[str, str]) -> list[Any]:
             todo = {path: files[location] for path, location in read.items()}
-            return lambda batches: _load_batches(spec_json, digest, todo, batches)
+            task = partial(_load_batches, spec_json, digest, todo)
+            return _one_file_per_batch(self.spark, frame, task, LOADED_SCHEMA)
 
-        results = self._each_file(list(files), task, LOADED_SCHEMA)
+        results = self._each_file(list(files), loaded)
         for export, _ in new:
             _record(conn, spec.name, results[export.location])
             yield recorded_load(conn, spec.name, export.name)
 
-    def _each_file(self, locations: list[str], task: Any, schema: str) -> dict[str, Any]:
-        """The row `task(read)` makes of each file's (path, content), by the file's URI: one
-        file to an Arrow batch (a file is held in memory once per task, not once per batch of
-        10,000). A file Spark did not read is an error, never a gap left unsaid."""
+    def _each_file(self, locations: list[str], rows_of: Any) -> dict[str, Any]:
+        """`rows_of(frame, read)`'s row for each file (frame: the files' path and content; read:
+        {path Spark reads: the file's URI}), by the file's URI. A file Spark did not read is an
+        error, never a gap left unsaid."""
         frame, read = self._frame(locations)
-        key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-        before = self.spark.conf.get(key)
-        self.spark.conf.set(key, "1")
         try:
-            rows = frame.select("path", "content").mapInArrow(task(read), schema).collect()
+            rows = rows_of(frame, read)
         finally:
-            self.spark.conf.set(key, before)
             shutil.rmtree(self.scratch / COPIES, ignore_errors=True)
         done = {read[row.path]: row for row in rows}
         if missing := [location for location in locations if location not in done]:
@@ -166,15 +165,21 @@ class SparkExports:
         return done
 
 
+def _one_file_per_batch(spark: SparkSession, frame: Any, task: Any, schema: str) -> list[Any]:
+    """`task` over the files' (path, content) in Python, one file to an Arrow batch (a file is
+    held in memory once per task, not once per batch of 10,000)."""
+    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "1")
+    try:
+        return frame.select("path", "content").mapInArrow(task, schema).collect()
+    finally:
+        spark.conf.set(key, before)
+
+
 def _files(batches: Iterator[pa.RecordBatch]) -> Iterator[tuple[str, bytes]]:
     for batch in batches:
         yield from zip(batch["path"].to_pylist(), batch["content"].to_pylist(), strict=True)
-
-
-def _hash_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    for path, content in _files(batches):
-        row = {"path": path, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
-        yield pa.RecordBatch.from_pylist([row], schema=HASHED_ARROW)
 
 
 def _load_batches(
