@@ -4,7 +4,8 @@ duplicates, skipped files and conversion notes, and `read = loaded + rejected` f
 
 The exports are the hand-written vendor fixtures plus the awkward cases a folder holds: a file
 in a subfolder, a byte copy of another file, a name starting with `_` (which Spark's own file
-sources would skip without a word), an editor's lock file, a file lacking a required column.
+sources would skip without a word), names holding `[]{}` (which they take as a pattern), an
+editor's lock file, a file lacking a required column.
 Spark reads them through a `file:` URI, the path any Hadoop file system takes. Then one file
 changes and one goes, and both engines bring the warehouse in line alike.
 """
@@ -49,6 +50,12 @@ def _awkward_exports(exports: Path) -> None:
         "Name,Email,Created at\n#9001,new.buyer@example.com,2026-10-01 10:00:00 +0100\n"
     )
     (orders / "orders_export_short.csv").write_text("Name,Notes\n#9002,no email column\n")
+    for i, name in enumerate(
+        ["orders export [2].csv", "orders{3}.csv", "commandes-été.csv", "x%20y.csv"]
+    ):
+        # names Spark's sources would take as a pattern, or might decode
+        row = f"#{9100 + i},buyer{i}@example.com,2026-10-0{i + 1} 10:00:00 +0100"
+        (orders / name).write_text(f"Name,Email,Created at\n{row}\n")
     (orders / "_archive").mkdir()  # a folder Spark's sources would skip
     shutil.copy(orders / "orders_export_1.csv", orders / "_archive" / "orders_export_0.csv")
 
@@ -115,6 +122,8 @@ def test_spark_reads_every_export_file_as_duckdb_does(spark, make_estate, data_m
     assert orders["orders/orders_export_short.csv"][4] == "skipped"
     assert orders["orders/_archive/orders_export_0.csv"][4] == "loaded"  # read from a copy
     assert orders["orders/orders_export_1.csv"][4] == "duplicate"  # of the archived one
+    for name in ["orders export [2].csv", "orders{3}.csv", "commandes-été.csv", "x%20y.csv"]:
+        assert orders[f"orders/{name}"][4:8] == ("loaded", "", 1, 1), name
     assert not (tmp_path / "spark" / "_exports").exists()  # the copies Spark read are gone
     assert any(state[1].get("rejects") for state in states.values())  # the fixtures have rejects
     for name, (_, remote) in states.items():  # each file reconciles on Spark

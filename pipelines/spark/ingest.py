@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 RECORDED = ("_loads", "rejects", "_quality")
 LOADED_SCHEMA = "path string, " + ", ".join(f"{t} binary" for t in RECORDED)
 LOADED_ARROW = pa.schema([("path", pa.string()), *((t, pa.binary()) for t in RECORDED)])
+GLOB = set("*?[]{}\\")  # what Spark's sources take as a pattern in a path
 COPIES = "_exports"  # under the scratch folder: copies of the files Spark's sources would skip
 
 
@@ -70,8 +71,9 @@ class SparkExports:
         """The files' (path, content) as a DataFrame, and {path Spark reads: the file's URI}.
 
         Spark's file sources silently skip a file whose name (or folder's) starts with `_` or
-        `.`, even one named explicitly; such a file is copied (by Hadoop, never through Python)
-        into the scratch folder under a plain name, and that copy is read."""
+        `.`, even one named explicitly, and take `*?[]{}` in a name as a pattern; such a file is
+        copied (by Hadoop, never through Python) into the scratch folder under a plain name,
+        and that copy is read."""
         jvm = self.spark.sparkContext._jvm
         conf = self.spark.sparkContext._jsc.hadoopConfiguration()
         hadoop = jvm.org.apache.hadoop.fs
@@ -79,11 +81,11 @@ class SparkExports:
         read, folder = {}, None
         for i, location in enumerate(locations):
             inside = location.removeprefix(self.base + "/").split("/")
-            if not any(part.startswith(("_", ".")) for part in inside):
+            if not any(part.startswith(("_", ".")) or GLOB & set(part) for part in inside):
                 read[location] = location
                 continue
             folder = folder or private_folder(self.scratch / COPIES, self.scratch)
-            copy = hadoop.Path((folder / f"{i}-{inside[-1].lstrip('_.')}").as_uri())
+            copy = hadoop.Path((folder / f"file-{i}").as_uri())
             source = hadoop.Path(location)
             hadoop.FileUtil.copy(source.getFileSystem(conf), source, local, copy, False, True, conf)
             read[local.makeQualified(copy).toString()] = location
