@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 
 # what a reading task sends back per file: its rows of these raw tables, as Arrow IPC streams
 RECORDED = ("_loads", "rejects", "_quality")
+
+
+def recorded_tables(dataset: str) -> tuple[str, ...]:
+    """The raw tables RECORDED names, in its order."""
+    return ("_loads", dataset + "__rejects", "_quality")
+
+
 LOADED_SCHEMA = "path string, " + ", ".join(f"{t} binary" for t in RECORDED)
 LOADED_ARROW = pa.schema([("path", pa.string()), *((t, pa.binary()) for t in RECORDED)])
 GLOB = set("*?[]{}\\")  # what Spark's sources take as a pattern in a path
@@ -62,9 +69,10 @@ class SparkExports:
         self.spark = spark
         self.uri = exports_uri(exports)
         self.scratch = scratch  # where a file Spark's sources skip is copied to be read
-        hadoop = spark.sparkContext._jvm.org.apache.hadoop.fs
-        root = hadoop.Path(self.uri)
-        self.fs = root.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+        self.hadoop = spark.sparkContext._jvm.org.apache.hadoop.fs
+        self.conf = spark.sparkContext._jsc.hadoopConfiguration()
+        root = self.hadoop.Path(self.uri)
+        self.fs = root.getFileSystem(self.conf)
         self.base = self.fs.makeQualified(root).toString().rstrip("/")  # as listings spell it
 
     def _frame(self, locations: list[str]) -> tuple[Any, dict[str, str]]:
@@ -74,9 +82,7 @@ class SparkExports:
         `.`, even one named explicitly, and take `*?[]{}` in a name as a pattern; such a file is
         copied (by Hadoop, never through Python) into the scratch folder under a plain name,
         and that copy is read."""
-        jvm = self.spark.sparkContext._jvm
-        conf = self.spark.sparkContext._jsc.hadoopConfiguration()
-        hadoop = jvm.org.apache.hadoop.fs
+        hadoop, conf = self.hadoop, self.conf
         local = hadoop.FileSystem.getLocal(conf)
         read, folder = {}, None
         for i, location in enumerate(locations):
@@ -97,7 +103,7 @@ class SparkExports:
     def _listed(self, spec: DatasetSpec) -> dict[str, str]:
         """{name under the exports folder: the file's URI} for the dataset's files, as
         load.find_files picks them: matching the pattern, hidden files left out."""
-        folder = self.spark.sparkContext._jvm.org.apache.hadoop.fs.Path(f"{self.base}/{spec.name}")
+        folder = self.hadoop.Path(f"{self.base}/{spec.name}")
         if not self.fs.isDirectory(folder):
             return {}
         files = {}
@@ -207,8 +213,7 @@ def _load_batches(
                 conn.execute("create schema raw")
                 create_loads_table(conn)
                 load_file(conn, spec, local, name, sha, digest, Path(stored))
-                tables = ("_loads", spec.name + "__rejects", "_quality")
-                recorded = [_ipc(conn, table) for table in tables]
+                recorded = [_ipc(conn, table) for table in recorded_tables(spec.name)]
             finally:
                 conn.close()
         row = {"path": path} | dict(zip(RECORDED, recorded, strict=True))
@@ -228,24 +233,19 @@ def _ipc(conn: duckdb.DuckDBPyConnection, table: str) -> bytes | None:
 
 def _record(conn: duckdb.DuckDBPyConnection, dataset: str, row: Any) -> None:
     """A read file's rows of raw._loads, its rejects and its notes, into the warehouse."""
-    targets = {
-        "_loads": "raw._loads",
-        "rejects": f"raw.{ident(dataset + '__rejects')}",
-        "_quality": "raw._quality",
-    }
     conn.execute("begin transaction")
     try:
-        for part in RECORDED:
+        for part, table in zip(RECORDED, recorded_tables(dataset), strict=True):
             blob = getattr(row, part)
-            if blob is None:
+            if blob is None:  # the task's load made no such table: neither does this one
                 continue
             if part == "rejects":
                 ensure_rejects(conn, dataset)
-            if part == "_quality":
+            elif part == "_quality":
                 conn.execute(quality.QUALITY_DDL)
             rows = pa.ipc.open_stream(blob).read_all()
             conn.register("_recorded", rows)
-            conn.execute(f"insert into {targets[part]} by name select * from _recorded")
+            conn.execute(f"insert into raw.{ident(table)} by name select * from _recorded")
             conn.unregister("_recorded")
         conn.execute("commit")
     except BaseException:
