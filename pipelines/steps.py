@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines import pseudonyms
+from pipelines import parts, pseudonyms
 from pipelines.audit import AuditRun
 from pipelines.datamap import DatasetSpec
 from pipelines.ingest import raw_files
@@ -44,7 +44,12 @@ def copy_warehouse(run: AuditRun) -> Metadata:
         shutil.rmtree(run.settings.spark_dir, ignore_errors=True)
     copy = start_building(run.settings.db_path)
     # raw files the published warehouse no longer holds (exports that changed or went)
-    return {"copy": str(copy), "raw_files_removed": raw_files.prune(run.connection())}
+    conn = run.connection()
+    return {
+        "copy": str(copy),
+        "raw_files_removed": raw_files.prune(conn),
+        "table_parts_removed": parts.prune(conn),
+    }
 
 
 def ingest(run: AuditRun, spec: DatasetSpec, tick: Callable[[Any], None] | None = None) -> Metadata:

@@ -103,3 +103,18 @@ def table_columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> l
         [schema, table],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def drop_relation(conn: duckdb.DuckDBPyConnection, schema: str, table: str, kind: str) -> bool:
+    """Drop `schema.table` if it is of `kind` (BASE TABLE, VIEW), True if so: DuckDB refuses to
+    drop a view as a table and a table as a view."""
+    found = conn.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    if found and found[0][0] == kind:
+        word = "view" if kind == "VIEW" else "table"
+        conn.execute(f"drop {word} {ident(schema)}.{ident(table)}")
+        return True
+    return False

@@ -160,6 +160,23 @@ def test_the_spark_run_read_its_parquet_copy_and_kept_it_private(
     assert not generated["duckdb"].spark_dir.exists()  # the DuckDB engine writes none
 
 
+def test_the_spark_run_kept_staging_as_parquet_parts_the_published_warehouse_reads(
+    generated: dict[str, Settings],
+) -> None:
+    kinds = "select table_name, table_type from information_schema.tables where " + (
+        "table_schema = 'staging' and table_name not like '\\_%' escape '\\' order by 1"
+    )
+    duck, spark = (dict(rows(generated[e], kinds)) for e in ("duckdb", "spark"))
+    assert duck.keys() == spark.keys()
+    assert set(duck.values()) == {"BASE TABLE"} and set(spark.values()) == {"VIEW"}
+    listed = rows(generated["spark"], "select distinct name from staging._parts order by 1")
+    assert [name for (name,) in listed] == sorted(spark)
+    root = generated["spark"].db_path.with_suffix(".tables")
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}
+    assert not generated["duckdb"].db_path.with_suffix(".tables").exists()
+
+
 def test_a_duckdb_run_removes_the_parquet_copy_a_spark_run_left(tmp_path: Path) -> None:
     shutil.copytree(VENDOR, tmp_path / "exports")
     settings = audit_settings(tmp_path, AS_OF)

@@ -23,22 +23,27 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish import published_path
-from pipelines.warehouse import ident, literal, table_exists, write_parquet
+from pipelines.warehouse import drop_relation, ident, literal, table_exists, write_parquet
 
 # what each row carries besides its file's own columns
 LINEAGE = ("_source_file", "_row_number", "_loaded_at")
 
 
-def raw_folder(conn: duckdb.DuckDBPyConnection) -> Path:
-    """`<warehouse>.raw/` beside the published warehouse this connection (or its working copy)
-    opened."""
+def beside_warehouse(conn: duckdb.DuckDBPyConnection, suffix: str) -> Path:
+    """`<warehouse><suffix>` beside the published warehouse this connection (or its working
+    copy) opened: where the warehouse keeps rows as Parquet files."""
     (path,) = conn.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchall()[0]
     if not path:
-        raise ValueError("raw files need a warehouse file; this connection is in memory")
+        raise ValueError("Parquet files need a warehouse file; this connection is in memory")
     published = published_path(Path(path).resolve())
-    return published.with_name(published.stem + ".raw")
+    return published.with_name(published.stem + suffix)
+
+
+def raw_folder(conn: duckdb.DuckDBPyConnection) -> Path:
+    """`<warehouse>.raw/`: the raw files."""
+    return beside_warehouse(conn, ".raw")
 
 
 def stored_file(folder: Path, dataset: str, source_file: str, sha: str, digest: str) -> Path:
@@ -99,15 +104,7 @@ def refresh_view(conn: duckdb.DuckDBPyConnection, dataset: str) -> None:
 
 def drop_old_table(conn: duckdb.DuckDBPyConnection, dataset: str) -> bool:
     """A warehouse from before raw files held raw.<dataset> as a table: drop it (True if so)."""
-    kind = conn.execute(
-        "select table_type from information_schema.tables "
-        "where table_schema = 'raw' and table_name = ?",
-        [dataset],
-    ).fetchall()
-    if kind and kind[0][0] == "BASE TABLE":
-        conn.execute(f"drop table raw.{ident(dataset)}")
-        return True
-    return False
+    return drop_relation(conn, "raw", dataset, "BASE TABLE")
 
 
 def prune(conn: duckdb.DuckDBPyConnection) -> int:

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from pipelines import parts
 from pipelines.spark.tables import private_folder, read_back
 from pipelines.warehouse import ident, write_parquet
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 ROWS = "rows"  # the name a row-wise query reads its batch of rows by
 
@@ -67,23 +68,46 @@ class SparkRows:
     ) -> None:
         """Run `sql` (a row-wise query over `rows`) on the rows of `source` (a DuckDB query) by
         Spark, and `into` (an SQL prefix: `create table t as`, `insert into t`) its result."""
+        work, frame, columns = self._converted(conn, name, source, sql)
+        select = ", ".join(f"cast({ident(c)} as {kind}) as {ident(c)}" for c, kind in columns)
+        read_back(frame, work / "out", conn, into, select)
+        shutil.rmtree(work)
+
+    def to_parts(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        layer: str,
+        table: str,
+        source: str,
+        sql: str,
+        append: bool,
+    ) -> None:
+        """Run `sql` on the rows of `source` by Spark, as `__call__` does, and keep its result
+        where Spark writes it: a new part of `layer.table` (pipelines/parts.py), appended to
+        the table's parts or in their place, never read back into the DuckDB file."""
+        work, frame, columns = self._converted(conn, f"{layer}.{table}", source, sql)
+        part = parts.new_part(conn, layer, table)
+        frame.write.parquet(str(part))
+        parts.add_part(conn, layer, table, part, columns, replace=not append)
+        shutil.rmtree(work)
+
+    def _converted(
+        self, conn: duckdb.DuckDBPyConnection, name: str, source: str, sql: str
+    ) -> tuple[Path, DataFrame, list[tuple[str, str]]]:
+        """The scratch folder, Spark's frame of `sql` over the rows of `source`, and the
+        result's columns with DuckDB's types (those of the query over no rows)."""
         from pyspark.sql.pandas.types import from_arrow_schema
 
         work = private_folder(self.folder / "_rows" / name, self.folder)
         given = write_parquet(conn, source, work / "in.parquet")
-        # the result's columns: DuckDB's for the query over no rows, read back with these types
         empty = conn.sql(f"select * from ({source}) limit 0").to_arrow_table()
         probe = task_duckdb()
         probe.register(ROWS, empty)
-        schema = probe.execute(f"describe {sql}").fetchall()
+        columns = [(c, kind) for c, kind, *_ in probe.execute(f"describe {sql}").fetchall()]
         arrow = probe.sql(sql).to_arrow_table().schema
         probe.close()
         frame = self.spark.read.parquet(str(given))
         result = frame.mapInArrow(
             lambda batches: convert_batches(sql, batches), from_arrow_schema(arrow)
         )
-        columns = ", ".join(
-            f"cast({ident(column)} as {kind}) as {ident(column)}" for column, kind, *_ in schema
-        )
-        read_back(result, work / "out", conn, into, columns)
-        shutil.rmtree(work)
+        return work, result, columns

@@ -8,12 +8,12 @@ or removed, a new column in raw, another dataset spec, other conversion code) re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
-from pipelines import conversions
+from pipelines import conversions, parts
 from pipelines import countries as country_names
 from pipelines.conversions import record_key, source_text, typed
 from pipelines.datamap.models import DatasetSpec
@@ -28,8 +28,26 @@ CODE = [
     Path(country_names.__file__),
     Path(__file__),
 ]
-# runs a row-wise query elsewhere (Spark): (conn, name, source rows, query over `rows`, into)
-RowEngine = Callable[[duckdb.DuckDBPyConnection, str, str, str, str], None]
+
+
+class RowEngine(Protocol):
+    """Runs a row-wise query (over the table `rows`) elsewhere: pipelines/spark/rows.py."""
+
+    def __call__(
+        self, conn: duckdb.DuckDBPyConnection, name: str, source: str, sql: str, into: str
+    ) -> None:
+        """The query's rows over the rows of `source`, `into` (an SQL prefix) the warehouse."""
+
+    def to_parts(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        layer: str,
+        table: str,
+        source: str,
+        sql: str,
+        append: bool,
+    ) -> None:
+        """The query's rows kept as a Parquet part of `layer.table` (pipelines/parts.py)."""
 
 
 def anonymised(spec: DatasetSpec, available: set[str]) -> str:
@@ -63,7 +81,13 @@ def build_staging(
     available = set(table_columns(conn, "raw", spec.name)) if exists else set()
     digest = sources.digest(spec.model_dump_json(), *sorted(available), code=CODE)
     todo = sources.plan(conn, "staging", spec.name, digest)
-    rebuild = not (todo.append and table_exists(conn, "staging", spec.name))
+    # Spark keeps the table as Parquet parts, DuckDB as a table: another engine rebuilds it
+    on_parts = engine is not None and exists
+    rebuild = not (
+        todo.append
+        and table_exists(conn, "staging", spec.name)
+        and parts.is_parts(conn, "staging", spec.name) == on_parts
+    )
     if rebuild or todo.new_files:
         raw = f"raw.{ident(spec.name)}" if exists else EMPTY_RAW
         only = (
@@ -71,18 +95,15 @@ def build_staging(
             if rebuild
             else f" where _source_file in (select unnest({text_list(todo.new_files)}))"
         )
-        into = f"create or replace table {target} as" if rebuild else f"insert into {target}"
-        with unordered(conn):
-            if engine is None or not exists:
+        if on_parts:
+            rows = f"select * from {raw}{only}"
+            select = staging_select(spec, available, "rows")
+            engine.to_parts(conn, "staging", spec.name, rows, select, append=not rebuild)
+        else:
+            if rebuild:
+                parts.drop(conn, "staging", spec.name)  # the view over an earlier run's parts
+            into = f"create or replace table {target} as" if rebuild else f"insert into {target}"
+            with unordered(conn):
                 conn.execute(f"{into} {staging_select(spec, available, raw)}{only}")
-            else:
-                rows = f"select * from {raw}{only}"
-                engine(
-                    conn,
-                    f"staging.{spec.name}",
-                    rows,
-                    staging_select(spec, available, "rows"),
-                    into,
-                )
     sources.record(conn, "staging", spec.name, todo, digest)
     return conn.execute(f"select count(*) from {target}").fetchall()[0][0]

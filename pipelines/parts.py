@@ -1,0 +1,133 @@
+"""Warehouse tables kept as Parquet parts: the files of each write, and a view over them.
+
+The Spark engine writes what it computes for a table (staging.<dataset>) as Parquet, one folder
+per write, `<warehouse>.tables/<layer>/<table>/<part>/`, instead of reading it back into the
+DuckDB file: a rebuild is a new part in place of the old ones, an append one more part.
+`<layer>.<table>` is then a view over the parts `staging._parts` lists, with DuckDB's column
+types, so every reader (the rules, GX, the reports, the look-up, a notebook) reads it as it
+reads a table, and Spark can read the parts themselves.
+
+Every write makes a part under a new name, so a run's working copy and the published warehouse
+share the folder and never write different rows under one name: a part the published warehouse
+no longer lists (a replaced table's, a failed run's) is deleted when the next audit starts, as
+raw files are (pipelines/ingest/raw_files.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.raw_files import beside_warehouse
+from pipelines.warehouse import drop_relation, ident, literal, table_exists
+
+PARTS_DDL = """
+create table if not exists staging._parts (
+    layer varchar, name varchar, part varchar, columns varchar, written_at timestamptz
+)
+"""
+
+
+def tables_folder(conn: duckdb.DuckDBPyConnection) -> Path:
+    """`<warehouse>.tables/`: the parts of every table kept as Parquet."""
+    return beside_warehouse(conn, ".tables")
+
+
+def new_part(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> Path:
+    """A folder for the next part of `layer.table` (not made: the writer makes it), under
+    folders that are the owner's only (a part holds personal data)."""
+    root = tables_folder(conn)
+    parent = root / layer / table
+    for folder in (root, root / layer, parent):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
+    return parent / uuid.uuid4().hex
+
+
+def add_part(
+    conn: duckdb.DuckDBPyConnection,
+    layer: str,
+    table: str,
+    part: Path,
+    columns: list[tuple[str, str]],
+    replace: bool,
+) -> None:
+    """List the part Spark wrote (in place of the table's parts when `replace`), and make
+    `layer.table` the view over its parts, each column cast to its DuckDB type in `columns`."""
+    if not any(part.glob("*.parquet")):
+        raise FileNotFoundError(f"{layer}.{table}: the part at {part} holds no Parquet file")
+    conn.execute(PARTS_DDL)
+    if replace:
+        drop(conn, layer, table)
+    select = ", ".join(f"cast({ident(name)} as {kind}) as {ident(name)}" for name, kind in columns)
+    conn.execute(
+        "insert into staging._parts values (?, ?, ?, ?, now())",
+        [layer, table, part.relative_to(tables_folder(conn)).as_posix(), select],
+    )
+    refresh_view(conn, layer, table)
+
+
+def parts_of(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> list[Path]:
+    """The folders of the parts `layer.table` is made of, oldest first ([]: not kept as parts)."""
+    if not table_exists(conn, "staging", "_parts"):
+        return []
+    root = tables_folder(conn)
+    rows = conn.execute(
+        "select part from staging._parts where layer = ? and name = ? order by written_at, part",
+        [layer, table],
+    ).fetchall()
+    return [root / part for (part,) in rows]
+
+
+def is_parts(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> bool:
+    return bool(parts_of(conn, layer, table))
+
+
+def refresh_view(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> None:
+    """`layer.table` as the view over its parts' files, with the newest part's columns."""
+    parts = parts_of(conn, layer, table)
+    missing = [str(p) for p in parts if not p.is_dir()]
+    if missing:
+        raise FileNotFoundError(
+            f"{layer}.{table}: {len(missing)} of its Parquet parts are gone (first: {missing[0]}); "
+            "run the audit with a fresh warehouse to build it again"
+        )
+    [[select]] = conn.execute(
+        "select columns from staging._parts where layer = ? and name = ? "
+        "order by written_at desc, part desc limit 1",
+        [layer, table],
+    ).fetchall()
+    files = ", ".join(literal(str(part / "*.parquet")) for part in parts)
+    drop_relation(conn, layer, table, "BASE TABLE")
+    conn.execute(
+        f"create or replace view {ident(layer)}.{ident(table)} as "
+        f"select {select} from read_parquet([{files}], union_by_name = true)"
+    )
+
+
+def drop(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> None:
+    """`layer.table` no longer kept as parts: its view and its list of parts gone (the files
+    go when the next audit starts, once no published warehouse lists them)."""
+    if table_exists(conn, "staging", "_parts"):
+        conn.execute("delete from staging._parts where layer = ? and name = ?", [layer, table])
+    drop_relation(conn, layer, table, "VIEW")
+
+
+def prune(conn: duckdb.DuckDBPyConnection) -> int:
+    """Delete the parts this warehouse does not list: a replaced table's and a failed run's.
+    Returns how many went."""
+    root = tables_folder(conn)
+    if not root.is_dir():
+        return 0
+    listed: set[str] = set()
+    if table_exists(conn, "staging", "_parts"):
+        listed = {part for (part,) in conn.execute("select part from staging._parts").fetchall()}
+    gone = 0
+    for part in root.glob("*/*/*"):
+        if part.relative_to(root).as_posix() not in listed:
+            shutil.rmtree(part, ignore_errors=True) if part.is_dir() else part.unlink()
+            gone += 1
+    return gone

@@ -1,0 +1,127 @@
+"""Tables the Spark engine keeps as Parquet parts (pipelines/parts.py): written where Spark
+writes them, appended a part per new export file, read by DuckDB as tables, never lost.
+
+Each staging table built by Spark is compared with the one DuckDB builds from the same raw rows:
+the same rows and the same column types, whether Spark built it at once or a file at a time.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipelines import parts
+from pipelines.spark.rows import SparkRows
+from pipelines.staging.build import build_staging
+from pipelines.warehouse import connect
+
+pytest.importorskip("pyspark")
+
+CONTACTS = [
+    {"Record ID": str(i), "Email": f"p{i}@example.com", "Create Date": f"2024-0{i}-01 10:00",
+     "Last Activity Date": "2025-01-01 10:00", "Phone Number": f"07700 90012{i}",
+     "Country/Region": "United Kingdom"}
+    for i in range(1, 7)
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pipelines.spark.session import spark_session
+
+    return spark_session("local[1]")
+
+
+def _kind(estate, table: str) -> str:
+    [[kind]] = estate.conn.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = 'staging' and table_name = ?",
+        [table],
+    ).fetchall()
+    return kind
+
+
+def _contents(estate) -> tuple[list, list]:
+    """staging.crm_contacts' column types and its rows, in order."""
+    types = estate.conn.execute("describe staging.crm_contacts").fetchall()
+    rows = estate.conn.execute(
+        "select * from staging.crm_contacts order by _source_file, _row_number"
+    ).fetchall()
+    return [t[:2] for t in types], rows
+
+
+def _files(folder) -> dict:
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_spark_stages_into_parts_a_part_per_new_file_read_as_duckdb_builds_it(
+    estate, layouts, spark, tmp_path
+):
+    spec = estate.spec("crm_contacts")
+    engine = SparkRows(spark, tmp_path / "scratch")
+    estate.put("crm_contacts", "contacts-1.csv", layouts.hubspot(CONTACTS[:4]))
+    estate.load("crm_contacts")
+    assert build_staging(estate.conn, spec, engine) == 4
+    assert _kind(estate, "crm_contacts") == "VIEW"
+    [first] = parts.parts_of(estate.conn, "staging", "crm_contacts")
+    root = estate.root / "warehouse" / "w.tables"
+    assert first.parent == root / "staging" / "crm_contacts"
+    written = _files(first)
+    assert [p for p in written if p.suffix == ".parquet"]
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {"0o600"}
+    folders = [root, *(p for p in root.rglob("*") if p.is_dir())]
+    assert {oct(p.stat().st_mode & 0o777) for p in folders} == {"0o700"}
+
+    # a new export file: one more part, the first one left as it was
+    estate.put("crm_contacts", "contacts-2.csv", layouts.hubspot(CONTACTS[4:]))
+    estate.load("crm_contacts")
+    assert build_staging(estate.conn, spec, engine) == 6
+    assert parts.parts_of(estate.conn, "staging", "crm_contacts")[0] == first
+    assert len(parts.parts_of(estate.conn, "staging", "crm_contacts")) == 2
+    assert _files(first) == written
+    on_spark = _contents(estate)
+
+    # DuckDB builds it again, as a table, from the same raw rows: the same types and rows
+    assert build_staging(estate.conn, spec) == 6
+    assert _kind(estate, "crm_contacts") == "BASE TABLE"
+    assert parts.parts_of(estate.conn, "staging", "crm_contacts") == []
+    assert _contents(estate) == on_spark
+    row_number = [name for name, _ in on_spark[0]].index("_row_number")
+    assert [row[row_number] for row in on_spark[1]] == [1, 2, 3, 4, 1, 2]
+    assert parts.prune(estate.conn) == 2  # the parts no table lists any more
+    assert not any(root.rglob("*.parquet"))
+
+    # and Spark once more, from a DuckDB table: a rebuild into one part
+    assert build_staging(estate.conn, spec, engine) == 6
+    assert len(parts.parts_of(estate.conn, "staging", "crm_contacts")) == 1
+    assert _contents(estate) == on_spark
+
+
+def test_a_part_is_kept_while_a_warehouse_lists_it_and_a_lost_part_is_an_error(
+    estate, layouts, spark, tmp_path
+):
+    spec = estate.spec("crm_contacts")
+    engine = SparkRows(spark, tmp_path / "scratch")
+    estate.put("crm_contacts", "contacts-1.csv", layouts.hubspot(CONTACTS))
+    estate.load("crm_contacts")
+    build_staging(estate.conn, spec, engine)
+    [part] = parts.parts_of(estate.conn, "staging", "crm_contacts")
+    stray = part.parent / ("0" * 32)  # a failed run's part: written, never listed
+    stray.mkdir(mode=0o700)
+    (stray / "part-00000.parquet").write_bytes(b"rows of a run that failed")
+    assert parts.prune(estate.conn) == 1
+    assert part.is_dir() and not stray.exists()
+
+    # a read-only reader (a notebook, the look-up) reads the view as a table
+    estate.conn.close()
+    path = estate.root / "warehouse" / "w.duckdb"
+    with connect(path, read_only=True) as reader:
+        assert reader.execute("select count(*) from staging.crm_contacts").fetchall() == [(6,)]
+
+    estate.conn = connect(path)
+    for file in part.iterdir():
+        os.unlink(file)
+    part.rmdir()
+    with pytest.raises(FileNotFoundError, match="staging.crm_contacts: 1 of its Parquet parts"):
+        parts.refresh_view(estate.conn, "staging", "crm_contacts")
