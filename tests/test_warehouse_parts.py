@@ -26,6 +26,12 @@ CONTACTS = [
 ]  # fmt: skip
 
 
+LOG = (  # a disclosures log (staged by DuckDB in these tests)
+    "Date,Recipient,Recipient Type,Purpose,Data Shared,Country,Safeguard,Records\n"
+    "3/2/2026,Acme Ltd,courier,Delivery,Name,UK,,12\n"
+)
+
+
 @pytest.fixture(scope="module")
 def spark():
     from pipelines.spark.session import spark_session
@@ -125,3 +131,40 @@ def test_a_part_is_kept_while_a_warehouse_lists_it_and_a_lost_part_is_an_error(
     part.rmdir()
     with pytest.raises(FileNotFoundError, match="staging.crm_contacts: 1 of its Parquet parts"):
         parts.refresh_view(estate.conn, "staging", "crm_contacts")
+
+
+def test_spark_reads_a_table_kept_as_parts_from_its_parts_and_any_other_from_a_copy(
+    estate, layouts, spark, tmp_path
+):
+    from pipelines.spark.tables import share_tables
+
+    engine = SparkRows(spark, tmp_path / "scratch")
+    for i, rows in enumerate((CONTACTS[:3], CONTACTS[3:])):
+        estate.put("crm_contacts", f"contacts-{i}.csv", layouts.hubspot(rows))
+        estate.load("crm_contacts")
+        build_staging(estate.conn, estate.spec("crm_contacts"), engine)
+    estate.put("disclosures", "log.csv", LOG)
+    estate.ingest("disclosures")  # staged by DuckDB: a table
+    names = ["staging.crm_contacts", "staging.disclosures"]
+    keys = "select record_key, _source_file, _row_number from staging.{} order by all"
+    copies = tmp_path / "copies"
+
+    def read_by_spark() -> dict:
+        share_tables(estate.conn, spark, copies, names)
+        return {
+            n: [tuple(r) for r in spark.sql(keys.format(n.split(".")[1])).collect()] for n in names
+        }
+
+    def read_by_duckdb() -> dict:
+        return {n: estate.conn.execute(keys.format(n.split(".")[1])).fetchall() for n in names}
+
+    by_spark = read_by_spark()
+    assert by_spark == read_by_duckdb()
+    assert len(by_spark["staging.crm_contacts"]) == 6
+    assert not (copies / "staging" / "crm_contacts").exists()  # read from its two parts
+    assert (copies / "staging" / "disclosures" / "part-0.parquet").exists()
+
+    # staged by DuckDB now: Spark's view of its parts gives way to a copy of the table
+    build_staging(estate.conn, estate.spec("crm_contacts"))
+    assert read_by_spark() == by_spark
+    assert (copies / "staging" / "crm_contacts" / "part-0.parquet").exists()

@@ -18,7 +18,7 @@ import duckdb
 
 from pipelines.rules.retention_due import AFFECTED
 from pipelines.spark.sql import install_functions, tables_in, translate
-from pipelines.spark.tables import export_tables, private_folder, read_back, register
+from pipelines.spark.tables import private_folder, read_back, share_tables
 from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
@@ -39,8 +39,7 @@ class PeriodsOnSpark:
             install_functions(self.spark)
         needed = [name for name in tables_in(sql) if name not in self.exported]
         if needed:
-            export_tables(conn, self.work, needed)
-            register(self.spark, self.work)
+            share_tables(conn, self.spark, self.work, needed)
             self.exported |= set(needed)
         if AFFECTED in sql:  # an update's records: new each update
             # named without a leading _: Spark skips such a file

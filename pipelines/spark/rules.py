@@ -19,7 +19,7 @@ import duckdb
 from pipelines.rules.catalogue import Rule, Suite, all_rules
 from pipelines.rules.findings import RULE_ROWS_DDL, RuleError, check_clauses, check_columns
 from pipelines.spark.sql import install_functions, tables_in, translate
-from pipelines.spark.tables import export_tables, register
+from pipelines.spark.tables import share_tables
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -30,15 +30,15 @@ def evaluate_on_spark(
 ) -> dict[str, int]:
     """Every rule's SQL run once by Spark into audit.rule_rows; rows returned per rule.
 
-    The tables the rules read are written from `conn` as Parquet under `folder` (replaced each
-    run; it holds personal data, so it is the owner's only), Spark reads them there, and each
-    rule's rows come back to DuckDB's audit.rule_rows, where the findings are made as on DuckDB.
+    Spark reads the tables the rules read from their Parquet parts (staging), or from copies
+    written from `conn` as Parquet under `folder` (replaced each run; it holds personal data, so
+    it is the owner's only), and each rule's rows come back to DuckDB's audit.rule_rows, where
+    the findings are made as on DuckDB.
     """
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, parents=True)
-    export_tables(conn, folder, tables_read(suites))
     spark.sparkContext.setLogLevel("ERROR")
-    register(spark, folder)
+    share_tables(conn, spark, folder, tables_read(suites))
     install_functions(spark)
     conn.execute(RULE_ROWS_DDL)
     counts = {}

@@ -1,8 +1,9 @@
-"""The warehouse as Parquet tables: `<root>/<layer>/<table>/`, one folder per layer and table.
+"""The warehouse's tables as Spark reads them, by the names DuckDB gives them (`layer.table`).
 
-DuckDB writes tables into such folders (`export_tables`), Spark registers every folder
-under the root as `layer.table` (`register`), and both read the same files, so a query names a
-table the same way on either engine.
+A table the warehouse keeps as Parquet parts (staging on the Spark engine: pipelines/parts.py)
+is a Spark view over its parts. Any other is written by DuckDB as a Parquet copy,
+`<root>/<layer>/<table>/` (`export_tables`), which Spark registers (`register`). Either way a
+query names a table the same way on both engines (`share_tables`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from pipelines.warehouse import ident, literal, write_parquet
+from pipelines import parts
+from pipelines.warehouse import ident, literal, table_columns, write_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -40,6 +42,51 @@ def read_back(
     shutil.rmtree(folder)
 
 
+def share_tables(
+    conn: duckdb.DuckDBPyConnection, spark: SparkSession, root: Path, names: list[str]
+) -> None:
+    """Each `layer.table` of `names` readable by Spark as `layer.table`: a table the warehouse
+    keeps as Parquet parts (pipelines/parts.py) straight from its parts, any other from a
+    Parquet copy written under `root`."""
+    copied = []
+    for name in names:
+        schema, table = name.split(".")
+        kept = parts.parts_of(conn, schema, table)
+        if kept:
+            _view_over_parts(spark, schema, table, kept, table_columns(conn, schema, table))
+        else:
+            copied.append(name)
+    export_tables(conn, root, copied)
+    register(spark, root)
+
+
+def _view_over_parts(
+    spark: SparkSession, schema: str, table: str, kept: list[Path], columns: list[str]
+) -> None:
+    """`schema.table` in Spark as the union of its parts' rows (every part of a table has its
+    columns: an append is made with the same spec, raw columns and code, else a rebuild)."""
+    names = ", ".join(_spark_ident(c) for c in columns)
+    union = " union all ".join(
+        f"select {names} from parquet.{_spark_ident(part.as_posix())}" for part in kept
+    )
+    spark.sql(f"create database if not exists {_spark_ident(schema)}")
+    _drop(spark, schema, table)
+    spark.sql(f"create view {_spark_ident(schema)}.{_spark_ident(table)} as {union}")
+
+
+def _drop(spark: SparkSession, schema: str, table: str) -> None:
+    """Drop Spark's `schema.table`, a table or a view (DROP TABLE refuses a view, and DROP
+    VIEW a table): an earlier audit in this session may have registered it either way."""
+    name = f"{schema}.{table}"
+    if spark.catalog.tableExists(name):
+        kind = "view" if spark.catalog.getTable(name).tableType == "VIEW" else "table"
+        spark.sql(f"drop {kind} {_spark_ident(schema)}.{_spark_ident(table)}")
+
+
+def _spark_ident(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 def export_tables(conn: duckdb.DuckDBPyConnection, root: Path, names: list[str]) -> None:
     """Write each `layer.table` of `names` as `<root>/<layer>/<table>/part-0.parquet`, the
     folders 0700 and the files 0600 (they hold personal data, as the warehouse does)."""
@@ -59,7 +106,7 @@ def register(spark: SparkSession, root: Path) -> list[str]:
     for folder in sorted(p for p in root.glob("*/*") if p.is_dir()):
         layer, table = folder.parent.name, folder.name
         spark.sql(f"create database if not exists `{layer}`")
-        spark.sql(f"drop table if exists `{layer}`.`{table}`")
+        _drop(spark, layer, table)
         spark.sql(f"create table `{layer}`.`{table}` using parquet location '{folder.as_posix()}'")
         names.append(f"{layer}.{table}")
     return names
