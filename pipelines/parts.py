@@ -26,7 +26,8 @@ from pipelines.warehouse import drop_relation, ident, literal, table_exists
 
 PARTS_DDL = """
 create table if not exists staging._parts (
-    layer varchar, name varchar, part varchar, columns varchar, written_at timestamptz
+    layer varchar, name varchar, part varchar, columns varchar, written_at timestamptz,
+    scope varchar
 )
 """
 
@@ -54,18 +55,20 @@ def add_part(
     part: Path,
     columns: list[tuple[str, str]],
     replace: bool,
+    scope: str | None = None,
 ) -> None:
-    """List the part Spark wrote (in place of the table's parts when `replace`), and make
-    `layer.table` the view over its parts, each column cast to its DuckDB type in `columns`."""
+    """List the part Spark wrote and make `layer.table` the view over its parts, each column
+    cast to its DuckDB type in `columns`. With `replace` the part takes the place of the
+    table's parts, or of its parts of `scope` (a table kept per dataset: the text scan's)."""
     if not any(part.glob("*.parquet")):
         raise FileNotFoundError(f"{layer}.{table}: the part at {part} holds no Parquet file")
     conn.execute(PARTS_DDL)
     if replace:
-        drop(conn, layer, table)
+        _unlist(conn, layer, table, scope)
     select = ", ".join(f"cast({ident(name)} as {kind}) as {ident(name)}" for name, kind in columns)
     conn.execute(
-        "insert into staging._parts values (?, ?, ?, ?, now())",
-        [layer, table, part.relative_to(tables_folder(conn)).as_posix(), select],
+        "insert into staging._parts values (?, ?, ?, ?, now(), ?)",
+        [layer, table, part.relative_to(tables_folder(conn)).as_posix(), select, scope],
     )
     refresh_view(conn, layer, table)
 
@@ -108,12 +111,41 @@ def refresh_view(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> Non
     )
 
 
-def drop(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> None:
-    """`layer.table` no longer kept as parts: its view and its list of parts gone (the files
-    go when the next audit starts, once no published warehouse lists them)."""
-    if table_exists(conn, "staging", "_parts"):
-        conn.execute("delete from staging._parts where layer = ? and name = ?", [layer, table])
+def drop(
+    conn: duckdb.DuckDBPyConnection, layer: str, table: str, scopes: list[str] | None = None
+) -> bool:
+    """Unlist `layer.table`'s parts (those of `scopes` only, when given) and make the view
+    over the rest; with none left, drop the view. True if some parts are left. The files go
+    when the next audit starts, once no published warehouse lists them."""
+    for scope in scopes if scopes is not None else [None]:
+        _unlist(conn, layer, table, scope)
+    if is_parts(conn, layer, table):
+        refresh_view(conn, layer, table)
+        return True
     drop_relation(conn, layer, table, "VIEW")
+    return False
+
+
+def scopes_of(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> list[str]:
+    """The scopes (datasets) `layer.table` holds parts of."""
+    if not table_exists(conn, "staging", "_parts"):
+        return []
+    rows = conn.execute(
+        "select distinct scope from staging._parts "
+        "where layer = ? and name = ? and scope is not null order by scope",
+        [layer, table],
+    ).fetchall()
+    return [scope for (scope,) in rows]
+
+
+def _unlist(conn: duckdb.DuckDBPyConnection, layer: str, table: str, scope: str | None) -> None:
+    """Delete `layer.table`'s parts from the list: all of them, or those of `scope`."""
+    if table_exists(conn, "staging", "_parts"):
+        conn.execute(
+            "delete from staging._parts where layer = $layer and name = $name "
+            "and ($scope::varchar is null or scope = $scope)",
+            {"layer": layer, "name": table, "scope": scope},
+        )
 
 
 def prune(conn: duckdb.DuckDBPyConnection) -> int:

@@ -154,7 +154,8 @@ def test_the_spark_run_read_its_parquet_copy_and_kept_it_private(
 ) -> None:
     folder = generated["spark"].spark_dir
     files = sorted(folder.rglob("*.parquet"))
-    assert folder / "staging" / "_text_values" / "part-0.parquet" in files
+    assert folder / "core" / "subject_records" / "part-0.parquet" in files  # a DuckDB table
+    assert not (folder / "staging").exists()  # staging is read from its parts
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}
     assert {oct(p.stat().st_mode & 0o777) for p in folder.rglob("*") if p.is_dir()} == {"0o700"}
     assert not generated["duckdb"].spark_dir.exists()  # the DuckDB engine writes none
@@ -170,7 +171,7 @@ def test_the_spark_run_kept_staging_as_parquet_parts_the_published_warehouse_rea
     assert duck.keys() == spark.keys()
     assert set(duck.values()) == {"BASE TABLE"} and set(spark.values()) == {"VIEW"}
     listed = rows(generated["spark"], "select distinct name from staging._parts order by 1")
-    assert [name for (name,) in listed] == sorted(spark)
+    assert [name for (name,) in listed] == sorted([*spark, "_text_values"])
     root = generated["spark"].db_path.with_suffix(".tables")
     files = [p for p in root.rglob("*") if p.is_file()]
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}
@@ -295,4 +296,4 @@ def test_a_dagster_run_on_the_spark_engine_finds_what_the_duckdb_run_finds(
     ]
     assert findings.metadata["engine"].value == "spark"
     assert rows(settings, RULE_ROWS) == rows(duck, RULE_ROWS)
-    assert (tmp_path / "dagster.parquet" / "staging" / "_text_values").is_dir()
+    assert (tmp_path / "dagster.tables" / "staging" / "_text_values").is_dir()  # Spark's parts

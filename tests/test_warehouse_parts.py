@@ -168,3 +168,43 @@ def test_spark_reads_a_table_kept_as_parts_from_its_parts_and_any_other_from_a_c
     build_staging(estate.conn, estate.spec("crm_contacts"))
     assert read_by_spark() == by_spark
     assert (copies / "staging" / "crm_contacts" / "part-0.parquet").exists()
+
+
+def test_the_text_scan_on_spark_keeps_each_datasets_values_as_parts_of_their_own(
+    estate, layouts, spark, tmp_path
+):
+    from pipelines.staging.text_values import build_text_scan
+
+    engine = SparkRows(spark, tmp_path / "scratch")
+    noted = [dict(row, Notes=f"card 4111 1111 1111 111{i}") for i, row in enumerate(CONTACTS)]
+    estate.put("crm_contacts", "contacts-1.csv", layouts.hubspot(noted))
+    estate.put("disclosures", "log.csv", LOG.replace(",12\n", ",123456789012345\n"))
+    for dataset in ("crm_contacts", "disclosures"):
+        estate.ingest(dataset)
+    values = "select dataset, record_key, column_name, value from staging._text_values"
+
+    def scanned(data_map, engine) -> list[tuple]:
+        build_text_scan(estate.conn, data_map, engine)
+        return sorted(estate.conn.execute(values).fetchall())
+
+    by_duckdb = scanned(estate.data_map, None)
+    assert {row[0] for row in by_duckdb} == {"crm_contacts", "disclosures"}
+    assert scanned(estate.data_map, engine) == by_duckdb
+    assert parts.scopes_of(estate.conn, "staging", "_text_values") == [
+        "crm_contacts",
+        "disclosures",
+    ]
+
+    # a dataset gone from the data map: its values go, the others' part stays as it was
+    fewer = estate.data_map.model_copy(
+        update={"datasets": {"crm_contacts": estate.spec("crm_contacts")}}
+    )
+    before = parts.parts_of(estate.conn, "staging", "_text_values")
+    assert scanned(fewer, engine) == [r for r in by_duckdb if r[0] == "crm_contacts"]
+    assert parts.scopes_of(estate.conn, "staging", "_text_values") == ["crm_contacts"]
+    [left] = parts.parts_of(estate.conn, "staging", "_text_values")
+    assert left in before
+
+    # and back to DuckDB: a table again, the same values
+    assert scanned(estate.data_map, None) == by_duckdb
+    assert not parts.is_parts(estate.conn, "staging", "_text_values")

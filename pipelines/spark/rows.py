@@ -21,8 +21,8 @@ import duckdb
 import pyarrow as pa
 
 from pipelines import parts
-from pipelines.spark.tables import private_folder, read_back
-from pipelines.warehouse import ident, write_parquet
+from pipelines.spark.tables import private_folder
+from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -53,25 +53,15 @@ def convert_batches(sql: str, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.
 
 
 class SparkRows:
-    """A row-wise query over rows of the warehouse, run by Spark (`SparkRows(...)(conn, ...)`).
+    """Row-wise queries over rows of the warehouse, run by Spark (`to_parts`).
 
-    Its folder is scratch space: the input rows and Spark's output, as Parquet, owner-only (they
-    hold personal data), removed once DuckDB has read the result.
+    Its folder is scratch space: the input rows as Parquet, owner-only (they hold personal
+    data), removed once Spark has written the result.
     """
 
     def __init__(self, spark: SparkSession, folder: Path):
         self.spark = spark
         self.folder = folder
-
-    def __call__(
-        self, conn: duckdb.DuckDBPyConnection, name: str, source: str, sql: str, into: str
-    ) -> None:
-        """Run `sql` (a row-wise query over `rows`) on the rows of `source` (a DuckDB query) by
-        Spark, and `into` (an SQL prefix: `create table t as`, `insert into t`) its result."""
-        work, frame, columns = self._converted(conn, name, source, sql)
-        select = ", ".join(f"cast({ident(c)} as {kind}) as {ident(c)}" for c, kind in columns)
-        read_back(frame, work / "out", conn, into, select)
-        shutil.rmtree(work)
 
     def to_parts(
         self,
@@ -81,14 +71,17 @@ class SparkRows:
         source: str,
         sql: str,
         append: bool,
+        scope: str | None = None,
     ) -> None:
-        """Run `sql` on the rows of `source` by Spark, as `__call__` does, and keep its result
-        where Spark writes it: a new part of `layer.table` (pipelines/parts.py), appended to
-        the table's parts or in their place, never read back into the DuckDB file."""
-        work, frame, columns = self._converted(conn, f"{layer}.{table}", source, sql)
+        """Run `sql` (a row-wise query over `rows`) on the rows of `source` (a DuckDB query) by
+        Spark, and keep its result where Spark writes it: a new part of `layer.table`
+        (pipelines/parts.py), appended to the table's parts or in their place (those of
+        `scope`), never read back into the DuckDB file."""
+        name = f"{layer}.{table}" + (f".{scope}" if scope else "")
+        work, frame, columns = self._converted(conn, name, source, sql)
         part = parts.new_part(conn, layer, table)
         frame.write.parquet(str(part))
-        parts.add_part(conn, layer, table, part, columns, replace=not append)
+        parts.add_part(conn, layer, table, part, columns, replace=not append, scope=scope)
         shutil.rmtree(work)
 
     def _converted(

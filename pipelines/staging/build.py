@@ -33,11 +33,6 @@ CODE = [
 class RowEngine(Protocol):
     """Runs a row-wise query (over the table `rows`) elsewhere: pipelines/spark/rows.py."""
 
-    def __call__(
-        self, conn: duckdb.DuckDBPyConnection, name: str, source: str, sql: str, into: str
-    ) -> None:
-        """The query's rows over the rows of `source`, `into` (an SQL prefix) the warehouse."""
-
     def to_parts(
         self,
         conn: duckdb.DuckDBPyConnection,
@@ -46,6 +41,7 @@ class RowEngine(Protocol):
         source: str,
         sql: str,
         append: bool,
+        scope: str | None = None,
     ) -> None:
         """The query's rows kept as a Parquet part of `layer.table` (pipelines/parts.py)."""
 

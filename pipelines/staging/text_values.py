@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import conversions
+from pipelines import conversions, parts
 from pipelines.conversions import record_key
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.detectors.patterns import SUSPICIOUS
@@ -45,17 +45,28 @@ def build_text_scan(
     conn.execute(
         "create or replace table core.undeclared_columns (dataset varchar, column_name varchar)"
     )
-    if "_source_file" not in table_columns(conn, "staging", "_text_values"):
-        conn.execute(
-            "create or replace table staging._text_values (dataset varchar, record_key varchar, "
-            "column_name varchar, category varchar, value varchar, _source_file varchar)"
-        )
+    # Spark keeps the values as Parquet parts, one dataset's apart from another's (a part's
+    # scope), DuckDB as a table: another engine, or a table from before _source_file, scans anew
+    kept = parts.is_parts(conn, "staging", "_text_values")
+    if "_source_file" not in table_columns(conn, "staging", "_text_values") or kept != (
+        engine is not None
+    ):
+        parts.drop(conn, "staging", "_text_values")
+        _empty_table(conn)
         conn.execute(sources.BUILT_DDL)
         conn.execute("delete from staging._built where target = 'text_scan'")
-    conn.execute(
-        "delete from staging._text_values where dataset not in (select unnest($names))",
-        {"names": list(data_map.datasets)},
-    )
+    if engine is None:
+        conn.execute(
+            "delete from staging._text_values where dataset not in (select unnest($names))",
+            {"names": list(data_map.datasets)},
+        )
+    else:
+        gone = [
+            d
+            for d in parts.scopes_of(conn, "staging", "_text_values")
+            if d not in data_map.datasets
+        ]
+        _drop_values(conn, gone)
     for spec in data_map.datasets.values():
         _scan_dataset(conn, spec, engine)
     return conn.execute("select count(*) from staging._text_values").fetchall()[0][0]
@@ -73,8 +84,10 @@ def _scan_dataset(
         conn.executemany("insert into core.undeclared_columns values (?, ?)", undeclared)
     digest = sources.digest(spec.model_dump_json(), *exported, SUSPICIOUS, code=CODE)
     todo = sources.plan(conn, "text_scan", spec.name, digest)
-    if not todo.append:
+    if not todo.append and engine is None:
         conn.execute("delete from staging._text_values where dataset = ?", [spec.name])
+    elif not todo.append:
+        _drop_values(conn, [spec.name])
     if exported and todo.new_files:
         files = None if not todo.append else todo.new_files
         _scan_files(conn, spec, exported, files, engine)
@@ -104,7 +117,8 @@ def _scan_files(
         return " union all ".join(
             f"select {literal(spec.name)} as dataset, {key} as record_key, "
             f"{literal(column)} as column_name, "
-            f"{literal(categories[column]) if column in categories else 'null'} as category, "
+            f"{literal(categories[column]) if column in categories else 'null::varchar'} "
+            "as category, "
             f"{ident(column)} as value, _source_file from {source} "
             f"where regexp_matches({ident(column)}, {pattern}){where}"
             for column in exported
@@ -117,4 +131,20 @@ def _scan_files(
             conn.execute(f"{into} {scan(f'raw.{ident(spec.name)}', and_only)}")
         else:
             rows = f"select * from raw.{ident(spec.name)}{only}"
-            engine(conn, f"text_scan.{spec.name}", rows, scan("rows", ""), into)
+            engine.to_parts(
+                conn, "staging", "_text_values", rows, scan("rows", ""), True, spec.name
+            )
+
+
+def _empty_table(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(
+        "create or replace table staging._text_values (dataset varchar, record_key varchar, "
+        "column_name varchar, category varchar, value varchar, _source_file varchar)"
+    )
+
+
+def _drop_values(conn: duckdb.DuckDBPyConnection, datasets: list[str]) -> None:
+    """Spark's values of `datasets` gone (their parts unlisted); an empty table when no
+    dataset's are left, since the rules read the table whatever it holds."""
+    if datasets and not parts.drop(conn, "staging", "_text_values", datasets):
+        _empty_table(conn)
