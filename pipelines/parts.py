@@ -1,11 +1,12 @@
 """Warehouse tables kept as Parquet parts: the files of each write, and a view over them.
 
-The Spark engine writes what it computes for a table (staging.<dataset>) as Parquet, one folder
-per write, `<warehouse>.tables/<layer>/<table>/<part>/`, instead of reading it back into the
-DuckDB file: a rebuild is a new part in place of the old ones, an append one more part.
-`<layer>.<table>` is then a view over the parts `staging._parts` lists, with DuckDB's column
-types, so every reader (the rules, GX, the reports, the look-up, a notebook) reads it as it
-reads a table, and Spark can read the parts themselves.
+The Spark engine writes what it computes for a table (staging.<dataset>, the text scan's
+values, the core tables) as Parquet, one folder per write,
+`<warehouse>.tables/<layer>/<table>/<part>/`, instead of reading it back into the DuckDB file:
+a rebuild is a new part in place of the old ones, an append one more part. `<layer>.<table>` is
+then a view over the parts `staging._parts` lists, with DuckDB's column types, so every reader
+(the rules, GX, the reports, the look-up, a notebook) reads it as it reads a table, and Spark
+reads the parts themselves (pipelines/spark/tables.py).
 
 Every write makes a part under a new name, so a run's working copy and the published warehouse
 share the folder and never write different rows under one name: a part the published warehouse
@@ -22,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.raw_files import beside_warehouse
-from pipelines.warehouse import drop_relation, ident, literal, table_exists
+from pipelines.warehouse import drop_relation, ident, literal, table_exists, write_parquet
 
 PARTS_DDL = """
 create table if not exists staging._parts (
@@ -53,15 +54,20 @@ def add_part(
     layer: str,
     table: str,
     part: Path,
-    columns: list[tuple[str, str]],
+    columns: list[tuple[str, str]] | None,
     replace: bool,
     scope: str | None = None,
 ) -> None:
-    """List the part Spark wrote and make `layer.table` the view over its parts, each column
-    cast to its DuckDB type in `columns`. With `replace` the part takes the place of the
-    table's parts, or of its parts of `scope` (a table kept per dataset: the text scan's)."""
+    """List the part written at `part` and make `layer.table` the view over its parts, each
+    column cast to its DuckDB type in `columns` (None: the types DuckDB reads in the part). With
+    `replace` the part takes the place of the table's parts, or of its parts of `scope` (a table
+    kept per dataset: the text scan's)."""
+    files = literal(str(part / "*.parquet"))
     if not any(part.glob("*.parquet")):
         raise FileNotFoundError(f"{layer}.{table}: the part at {part} holds no Parquet file")
+    if columns is None:
+        described = conn.execute(f"describe select * from read_parquet({files})").fetchall()
+        columns = [(name, kind) for name, kind, *_ in described]
     conn.execute(PARTS_DDL)
     if replace:
         _unlist(conn, layer, table, scope)
@@ -71,6 +77,15 @@ def add_part(
         [layer, table, part.relative_to(tables_folder(conn)).as_posix(), select, scope],
     )
     refresh_view(conn, layer, table)
+
+
+def rewrite(conn: duckdb.DuckDBPyConnection, layer: str, table: str, query: str) -> None:
+    """The rows of `query` (DuckDB's) written as one part in place of `layer.table`'s parts: how
+    a table kept as parts changes other than by appending (the core tables after new files)."""
+    part = new_part(conn, layer, table)
+    part.mkdir(mode=0o700)
+    write_parquet(conn, query, part / "part-0.parquet")
+    add_part(conn, layer, table, part, None, replace=True)
 
 
 def parts_of(conn: duckdb.DuckDBPyConnection, layer: str, table: str) -> list[Path]:

@@ -24,6 +24,7 @@ from pipelines.rules import parameters
 from pipelines.rules.catalogue import all_rules, load_catalogue
 from pipelines.sample import generate_estate
 from pipelines.settings import Settings
+from pipelines.staging.subjects import CORE
 from pipelines.warehouse import prepare
 
 AS_OF = date(2026, 11, 1)
@@ -154,14 +155,14 @@ def test_the_spark_run_read_its_parquet_copy_and_kept_it_private(
 ) -> None:
     folder = generated["spark"].spark_dir
     files = sorted(folder.rglob("*.parquet"))
-    assert folder / "core" / "subject_records" / "part-0.parquet" in files  # a DuckDB table
+    assert folder / "core" / "declared_categories" / "part-0.parquet" in files  # DuckDB's
     assert not (folder / "staging").exists()  # staging is read from its parts
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}
     assert {oct(p.stat().st_mode & 0o777) for p in folder.rglob("*") if p.is_dir()} == {"0o700"}
     assert not generated["duckdb"].spark_dir.exists()  # the DuckDB engine writes none
 
 
-def test_the_spark_run_kept_staging_as_parquet_parts_the_published_warehouse_reads(
+def test_the_spark_run_kept_its_tables_as_parquet_parts_the_published_warehouse_reads(
     generated: dict[str, Settings],
 ) -> None:
     kinds = "select table_name, table_type from information_schema.tables where " + (
@@ -170,8 +171,11 @@ def test_the_spark_run_kept_staging_as_parquet_parts_the_published_warehouse_rea
     duck, spark = (dict(rows(generated[e], kinds)) for e in ("duckdb", "spark"))
     assert duck.keys() == spark.keys()
     assert set(duck.values()) == {"BASE TABLE"} and set(spark.values()) == {"VIEW"}
-    listed = rows(generated["spark"], "select distinct name from staging._parts order by 1")
-    assert [name for (name,) in listed] == sorted([*spark, "_text_values"])
+    listed = "select distinct layer || '.' || name from staging._parts"
+    assert {name for (name,) in rows(generated["spark"], listed)} == {
+        *(f"staging.{table}" for table in [*spark, "_text_values"]),
+        *(f"core.{table}" for table in CORE),
+    }
     root = generated["spark"].db_path.with_suffix(".tables")
     files = [p for p in root.rglob("*") if p.is_file()]
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {"0o600"}

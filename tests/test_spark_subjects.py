@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from test_subjects_incremental import SECRET, SENDS, base, contact, core, from_scratch, line
 
-from pipelines import pseudonyms
+from pipelines import parts, pseudonyms
 from pipelines.spark.subjects import OnSpark
 from pipelines.staging import subjects
 from pipelines.staging.subjects import build_subjects
@@ -39,6 +39,12 @@ def test_everyone_resolved_by_spark_as_by_duckdb(base, spark, tmp_path) -> None:
 def test_new_files_resolved_by_spark_equal_a_full_resolution(
     base, layouts, spark, tmp_path, monkeypatch
 ) -> None:
+    engine = OnSpark.engine(spark, tmp_path / "spark")
+    specs = list(base.data_map.datasets.values())
+    base.conn.execute("delete from staging._built where target = 'subjects'")
+    build_subjects(base.conn, specs, SECRET, engine=engine)  # everyone, by Spark
+    kept = {table: parts.parts_of(base.conn, "core", table) for table in subjects.CORE}
+    assert all(len(found) == 1 for found in kept.values())  # each core table is Spark's part
     base.put(  # links B to C's phone: B and C become one person
         "crm_contacts",
         "more/contacts-2.csv",
@@ -57,11 +63,14 @@ def test_new_files_resolved_by_spark_equal_a_full_resolution(
     updated: list[bool] = []
     original = subjects._update
     monkeypatch.setattr(subjects, "_update", lambda *a: updated.append(True) or original(*a))
-    specs = list(base.data_map.datasets.values())
-    build_subjects(base.conn, specs, SECRET, engine=OnSpark.engine(spark, tmp_path / "spark"))
+    build_subjects(base.conn, specs, SECRET, engine=engine)
     monkeypatch.undo()
     assert updated == [True]
+    for table, before in kept.items():  # written again as one part, in place of the first
+        [after] = parts.parts_of(base.conn, "core", table)
+        assert after != before[0]
     on_spark = core(base)
     assert on_spark == from_scratch(base)  # DuckDB resolving everyone again
+    assert not parts.is_parts(base.conn, "core", "subjects")  # and keeping a table
     people = {tuple(s[1]): (tuple(s[2]), s[4]) for s in on_spark["subjects"]}
     assert people[("b@x.com", "c@x.com")] == (("+447700900003",), 3)

@@ -6,7 +6,8 @@ pseudonyms and the three core tables). On Spark each query is translated by sqlg
 temporary view, materialised once (a local checkpoint) since the next queries read it more than
 once. The connected components are scipy's on the driver, as on DuckDB: the edges come back as
 Arrow (two integer columns per link, far fewer than the identifier rows) and the labels go out
-the same way. The core tables Spark makes are written as Parquet and read into the warehouse.
+the same way. The core tables of a full resolution are kept where Spark writes them, as Parquet
+parts (pipelines/parts.py); an update's rows for the people it touched are read back and merged.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
+from pipelines import parts
 from pipelines.spark.sql import translate
 from pipelines.spark.tables import private_folder, read_back
-from pipelines.staging.subjects import WORKING
+from pipelines.staging.subjects import FULL, WORKING
 from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
@@ -56,8 +58,13 @@ class OnSpark:
         frame = self.spark.sql(translate(select), args=args)
         if table.startswith("_"):
             self._view(table, frame)
-            return
-        read_back(frame, self.work / table, self.conn, f"create or replace {self.into}{table} as")
+        elif self.into == FULL:  # kept where Spark writes it: the core table's one part
+            part = parts.new_part(self.conn, "core", table)
+            frame.write.parquet(str(part))
+            parts.add_part(self.conn, "core", table, part, None, replace=True)
+        else:  # the touched people's rows, merged into the core tables by build_subjects
+            into = f"create or replace {self.into}{table} as"
+            read_back(frame, self.work / table, self.conn, into)
 
     def edges(self) -> tuple[Any, Any, int]:
         edges = self.spark.table("_edges").toArrow()

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import duckdb
 import pyarrow as pa
 
-from pipelines import pseudonyms
+from pipelines import parts, pseudonyms
 from pipelines.datamap.models import DatasetSpec
 from pipelines.staging import sources
 from pipelines.warehouse import ident, literal, table_exists, text_list, unordered
@@ -31,6 +31,7 @@ from pipelines.warehouse import ident, literal, table_exists, text_list, unorder
 RECORD = "coalesce(nullif(record_key, ''), _source_file || '#' || _row_number)"
 TARGET = "subjects"  # its rows in staging._built: the files each dataset's people were built from
 CORE = ("subject_identifiers", "subject_records", "subjects")
+FULL = "table core."  # where a full resolution makes the core tables (an update: temp tables)
 Filter = Callable[[DatasetSpec, str, str], str]  # (spec, kind, column) -> SQL condition
 
 
@@ -52,7 +53,7 @@ def build_subjects(
         conn.execute(sources.BUILT_DDL)
         digests = {s.name: _digest(conn, s, secret, skip) for s in specs}
         plans = {s.name: sources.plan(conn, TARGET, s.name, digests[s.name]) for s in specs}
-        new = _appended(conn, plans)
+        new = _appended(conn, plans, engine is not None)
         resolver = engine or OnDuckDB
         if new is None:
             _build(conn, specs, secret, skip, resolver)
@@ -77,12 +78,14 @@ def _digest(
 
 
 def _appended(
-    conn: duckdb.DuckDBPyConnection, plans: dict[str, sources.Plan]
+    conn: duckdb.DuckDBPyConnection, plans: dict[str, sources.Plan], on_parts: bool
 ) -> dict[str, list[str]] | None:
     """The new files per dataset when every dataset only gained files since the last
-    resolution (or has none, then and now); None when everyone must be resolved again."""
-    if not all(table_exists(conn, "core", table) for table in CORE):
-        return None
+    resolution (or has none, then and now); None when everyone must be resolved again, as when
+    the core tables are kept the other engine's way (Spark: as Parquet parts)."""
+    for table in CORE:
+        if not table_exists(conn, "core", table) or parts.is_parts(conn, "core", table) != on_parts:
+            return None
     return sources.appended(plans)
 
 
@@ -95,7 +98,9 @@ def _build(
 ) -> None:
     """Everyone resolved from every staged row."""
     rows = _identifier_rows(conn, specs)
-    _resolve(engine(conn, "table core."), rows, secret, not_a_person)
+    for table in CORE:  # the views over an earlier Spark resolution's parts
+        parts.drop(conn, "core", table)
+    _resolve(engine(conn, FULL), rows, secret, not_a_person)
 
 
 def _update(
@@ -140,10 +145,19 @@ def _update(
     rows = _identifier_rows(conn, specs, theirs)
     _resolve(engine(conn, "temp table _new_"), rows, secret, not_a_person)
     for table in CORE:
-        conn.execute(
-            f"delete from core.{table} where subject_key in (select subject_key from _touched)"
-        )
-        conn.execute(f"insert into core.{table} select * from _new_{table}")
+        if parts.is_parts(conn, "core", table):  # Spark's: the table written again, as a part
+            parts.rewrite(
+                conn,
+                "core",
+                table,
+                f"select * from core.{table} where subject_key not in "
+                f"(select subject_key from _touched) union all by name select * from _new_{table}",
+            )
+        else:
+            conn.execute(
+                f"delete from core.{table} where subject_key in (select subject_key from _touched)"
+            )
+            conn.execute(f"insert into core.{table} select * from _new_{table}")
         conn.execute(f"drop table _new_{table}")
     for table in ("_arrived", "_touched", "_touched_values"):
         conn.execute(f"drop table {table}")
