@@ -175,6 +175,7 @@ def test_the_spark_run_kept_its_tables_as_parquet_parts_the_published_warehouse_
     assert {name for (name,) in rows(generated["spark"], listed)} == {
         *(f"staging.{table}" for table in [*spark, "_text_values"]),
         *(f"core.{table}" for table in CORE),
+        "audit.retention_periods",
     }
     root = generated["spark"].db_path.with_suffix(".tables")
     files = [p for p in root.rglob("*") if p.is_file()]

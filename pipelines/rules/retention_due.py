@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines import parts
 from pipelines.datamap import DataMap, DatasetSpec
 from pipelines.datamap.retention import Retention, Start
 from pipelines.rules.parameters import FUNCTIONS
@@ -99,9 +100,18 @@ def _bring_periods_up_to_date(
     """audit.retention_periods for every record: built again, or updated for new files."""
     digest = _digest(conn, data_map)
     plans = {name: sources.plan(conn, TARGET, name, digest) for name in data_map.datasets}
-    kept = table_exists(conn, "audit", "retention_periods") and not rebuild
+    # Spark keeps the periods as Parquet parts (pipelines/parts.py), DuckDB as a table: the
+    # other engine's periods are worked out again
+    on_parts = engine is not on_duckdb
+    kept = (
+        table_exists(conn, "audit", "retention_periods")
+        and not rebuild
+        and parts.is_parts(conn, "audit", "retention_periods") == on_parts
+    )
     new = sources.appended(plans) if kept else None
     if new is None:
+        parts.drop(conn, "audit", "retention_periods")
+        # the columns; on Spark a stand-in until the first part takes its place
         conn.execute(f"create or replace table audit.retention_periods ({PERIOD_COLUMNS})")
         for row in data_map.retention.rules:
             spec = data_map.datasets[row.dataset]
@@ -131,17 +141,17 @@ def _update(
 ) -> None:
     """The periods of the new files' records, and of every record of the people they belong
     to (a linked start or a with/without condition may have changed), worked out again."""
-    parts = [
+    arrived = [
         f"select {literal(name)} as dataset, record_key from staging.{ident(name)} "
         f"where _source_file in (select unnest({text_list(files)}))"
         for name, files in new.items()
         if files and table_exists(conn, "staging", name)
     ]
-    if not parts:
+    if not arrived:
         return
     conn.execute(
         f"create or replace temp table _arrived as select distinct * from "
-        f"({' union all '.join(parts)})"
+        f"({' union all '.join(arrived)})"
     )
     conn.execute(f"""
         create or replace temp table {AFFECTED} as
@@ -153,10 +163,19 @@ def _update(
             join _arrived using (dataset, record_key)
         )
     """)
-    conn.execute(f"""
-        delete from audit.retention_periods p using {AFFECTED} a
-        where p.dataset = a.dataset and p.record_key = a.record_key
-    """)
+    if parts.is_parts(conn, "audit", "retention_periods"):  # Spark's: written again, as a part
+        parts.rewrite(
+            conn,
+            "audit",
+            "retention_periods",
+            f"select * from audit.retention_periods anti join {AFFECTED} "
+            "using (dataset, record_key)",
+        )
+    else:
+        conn.execute(f"""
+            delete from audit.retention_periods p using {AFFECTED} a
+            where p.dataset = a.dataset and p.record_key = a.record_key
+        """)
     for row in data_map.retention.rules:
         spec = data_map.datasets[row.dataset]
         engine(conn, _periods(row, spec, data_map, affected=True), {"id": row.id})

@@ -4,8 +4,9 @@ pipelines/rules/retention_due.py writes each retention row's periods as a query 
 dialect; the time-zone steps in it are helper functions with one meaning on both engines
 (`local_time`, `local_instant`, `local_date`: functions_duckdb.sql and functions_spark.sql,
 where Java's choice in the hour a clock goes back is corrected to DuckDB's). Here each query is
-translated and run by Spark over Parquet copies of the tables it reads, and its rows are added
-to the warehouse's audit.retention_periods; audit.retention_due stays a view over it.
+translated and run by Spark over the tables it reads (their Parquet parts, or copies), and its
+rows are kept where Spark writes them, one more part of audit.retention_periods
+(pipelines/parts.py); audit.retention_due stays a view over it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from pipelines import parts
 from pipelines.rules.retention_due import AFFECTED
 from pipelines.spark.sql import install_functions, tables_in, translate
-from pipelines.spark.tables import private_folder, read_back, share_tables
+from pipelines.spark.tables import private_folder, share_tables
 from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class PeriodsOnSpark:
-    """A PeriodsEngine: each query's rows, computed by Spark, inserted into the warehouse."""
+    """A PeriodsEngine: each query's rows, computed by Spark, kept as a part of the table."""
 
     def __init__(self, spark: SparkSession, folder: Path):
         self.spark = spark
@@ -46,7 +48,11 @@ class PeriodsOnSpark:
             given = write_parquet(conn, f"select * from {AFFECTED}", self.work / "affected.parquet")
             self.spark.read.parquet(str(given)).createOrReplaceTempView(AFFECTED)
         frame = self.spark.sql(translate(sql), args=params)
-        read_back(frame, self.work / "_periods", conn, "insert into audit.retention_periods")
+        # kept where Spark writes them, one more part of the table, in the table's columns
+        columns = [c[:2] for c in conn.execute("describe audit.retention_periods").fetchall()]
+        part = parts.new_part(conn, "audit", "retention_periods")
+        frame.write.parquet(str(part))
+        parts.add_part(conn, "audit", "retention_periods", part, columns, replace=False)
 
     def close(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
