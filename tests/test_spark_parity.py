@@ -183,6 +183,26 @@ def test_the_spark_run_kept_its_tables_as_parquet_parts_the_published_warehouse_
     assert not generated["duckdb"].db_path.with_suffix(".tables").exists()
 
 
+def test_the_look_up_reads_the_same_person_from_either_engines_warehouse(
+    generated: dict[str, Settings], data_map: DataMap
+) -> None:
+    from pipelines.lookup.subject import look_up_subject
+
+    people = rows(  # the people with the most records, and a phone number
+        generated["duckdb"],
+        "select i.kind, i.value from core.subject_identifiers i join core.subjects s "
+        "using (subject_key) order by s.records desc, i.value limit 12",
+    )
+    assert {kind for kind, _ in people} == {"email", "phone"}
+    for _, value in people:
+        reports = []
+        for settings in generated.values():
+            report = look_up_subject(settings.db_path, data_map, value)
+            assert report.held, value
+            reports.append(repr(report).replace(report.run_id, "<run>"))
+        assert reports[0] == reports[1], value
+
+
 def test_a_duckdb_run_removes_the_parquet_copy_a_spark_run_left(tmp_path: Path) -> None:
     shutil.copytree(VENDOR, tmp_path / "exports")
     settings = audit_settings(tmp_path, AS_OF)
