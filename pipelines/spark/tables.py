@@ -20,6 +20,8 @@ from pipelines.warehouse import ident, literal, table_columns, write_parquet
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+PARTS_DATABASE = "warehouse_parts"  # Spark's catalog tables of the warehouse's Parquet parts
+
 
 def private_folder(folder: Path, root: Path) -> Path:
     """`folder` made anew, empty, with every folder from `root` down to it the owner's only."""
@@ -64,13 +66,21 @@ def _view_over_parts(
     spark: SparkSession, schema: str, table: str, kept: list[Path], columns: list[str]
 ) -> None:
     """`schema.table` in Spark as the union of its parts' rows (every part of a table has its
-    columns: an append is made with the same spec, raw columns and code, else a rebuild)."""
+    columns: an append is made with the same spec, raw columns and code, else a rebuild). Each
+    part is a catalog table of its own (`warehouse_parts.<schema>__<table>__<n>`), so Spark
+    reads its schema and lists its files once, not for every query that reads the view."""
     names = ", ".join(_spark_ident(c) for c in columns)
-    union = " union all ".join(
-        f"select {names} from parquet.{_spark_ident(part.as_posix())}" for part in kept
-    )
+    spark.sql(f"create database if not exists {PARTS_DATABASE}")
+    selects = []
+    for number, part in enumerate(kept):
+        name = _spark_ident(f"{schema}__{table}__{number}")
+        _drop(spark, PARTS_DATABASE, f"{schema}__{table}__{number}")
+        location = part.as_posix().replace("'", "\\'")
+        spark.sql(f"create table {PARTS_DATABASE}.{name} using parquet location '{location}'")
+        selects.append(f"select {names} from {PARTS_DATABASE}.{name}")
     spark.sql(f"create database if not exists {_spark_ident(schema)}")
     _drop(spark, schema, table)
+    union = " union all ".join(selects)
     spark.sql(f"create view {_spark_ident(schema)}.{_spark_ident(table)} as {union}")
 
 
