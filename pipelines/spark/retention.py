@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from pipelines import parts
 from pipelines.rules.retention_due import AFFECTED
 from pipelines.spark.sql import install_functions, tables_in, translate
-from pipelines.spark.tables import private_folder, share_tables
+from pipelines.spark.tables import private_folder, share_tables, write_part
 from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
@@ -50,9 +49,7 @@ class PeriodsOnSpark:
         frame = self.spark.sql(translate(sql), args=params)
         # kept where Spark writes them, one more part of the table, in the table's columns
         columns = [c[:2] for c in conn.execute("describe audit.retention_periods").fetchall()]
-        part = parts.new_part(conn, "audit", "retention_periods")
-        frame.write.parquet(str(part))
-        parts.add_part(conn, "audit", "retention_periods", part, columns, replace=False)
+        write_part(frame, conn, "audit", "retention_periods", columns, replace=False)
 
     def close(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from pipelines import parts
-from pipelines.spark.tables import private_folder
+from pipelines.spark.tables import private_folder, write_part
 from pipelines.warehouse import write_parquet
 
 if TYPE_CHECKING:
@@ -79,9 +78,7 @@ class SparkRows:
         `scope`), never read back into the DuckDB file."""
         name = f"{layer}.{table}" + (f".{scope}" if scope else "")
         work, frame, columns = self._converted(conn, name, source, sql)
-        part = parts.new_part(conn, layer, table)
-        frame.write.parquet(str(part))
-        parts.add_part(conn, layer, table, part, columns, replace=not append, scope=scope)
+        write_part(frame, conn, layer, table, columns, replace=not append, scope=scope)
         shutil.rmtree(work)
 
     def _converted(

@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-from pipelines import parts
 from pipelines.spark.sql import translate
-from pipelines.spark.tables import private_folder, read_back
+from pipelines.spark.tables import private_folder, read_back, write_part
 from pipelines.staging.subjects import FULL, WORKING
 from pipelines.warehouse import write_parquet
 
@@ -59,9 +58,7 @@ class OnSpark:
         if table.startswith("_"):
             self._view(table, frame)
         elif self.into == FULL:  # kept where Spark writes it: the core table's one part
-            part = parts.new_part(self.conn, "core", table)
-            frame.write.parquet(str(part))
-            parts.add_part(self.conn, "core", table, part, None, replace=True)
+            write_part(frame, self.conn, "core", table, None, replace=True)
         else:  # the touched people's rows, merged into the core tables by build_subjects
             into = f"create or replace {self.into}{table} as"
             read_back(frame, self.work / table, self.conn, into)

@@ -1,9 +1,10 @@
 """The warehouse's tables as Spark reads them, by the names DuckDB gives them (`layer.table`).
 
-A table the warehouse keeps as Parquet parts (staging on the Spark engine: pipelines/parts.py)
-is a Spark view over its parts. Any other is written by DuckDB as a Parquet copy,
-`<root>/<layer>/<table>/` (`export_tables`), which Spark registers (`register`). Either way a
-query names a table the same way on both engines (`share_tables`).
+A table the warehouse keeps as Parquet parts (what the Spark engine computes: staging, the text
+scan's values, the core tables, the retention periods; written by `write_part`, listed by
+pipelines/parts.py) is a Spark view over its parts. Any other is written by DuckDB as a
+Parquet copy, `<root>/<layer>/<table>/` (`export_tables`), which Spark registers (`register`).
+Either way a query names a table the same way on both engines (`share_tables`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,22 @@ def read_back(
     parts = literal(str(folder / "*.parquet"))
     conn.execute(f"{into} select {columns} from read_parquet({parts})")
     shutil.rmtree(folder)
+
+
+def write_part(
+    frame: DataFrame,
+    conn: duckdb.DuckDBPyConnection,
+    layer: str,
+    table: str,
+    columns: list[tuple[str, str]] | None,
+    replace: bool,
+    scope: str | None = None,
+) -> None:
+    """Spark's rows kept where Spark writes them: a new Parquet part of `layer.table`
+    (pipelines/parts.py: `columns`, `replace` and `scope` as `add_part` takes them)."""
+    part = parts.new_part(conn, layer, table)
+    frame.write.parquet(str(part))
+    parts.add_part(conn, layer, table, part, columns, replace, scope)
 
 
 def share_tables(
@@ -115,8 +132,9 @@ def register(spark: SparkSession, root: Path) -> list[str]:
     names = []
     for folder in sorted(p for p in root.glob("*/*") if p.is_dir()):
         layer, table = folder.parent.name, folder.name
-        spark.sql(f"create database if not exists `{layer}`")
+        spark.sql(f"create database if not exists {_spark_ident(layer)}")
         _drop(spark, layer, table)
-        spark.sql(f"create table `{layer}`.`{table}` using parquet location '{folder.as_posix()}'")
+        name = f"{_spark_ident(layer)}.{_spark_ident(table)}"
+        spark.sql(f"create table {name} using parquet location '{folder.as_posix()}'")
         names.append(f"{layer}.{table}")
     return names
